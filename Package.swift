@@ -16,13 +16,17 @@ func hostSupportsAVX2FMA() -> Bool {
     #if arch(x86_64) && os(Linux)
     guard let file = fopen("/proc/cpuinfo", "r") else { return false }
     defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 1 << 16)
-    while fgets(&buffer, Int32(buffer.count), file) != nil {
-        let line = String(cString: buffer)
-        if line.hasPrefix("flags") {
-            let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }))
-            return flags.contains("avx2") && flags.contains("fma")
-        }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let got = fread(&chunk, 1, chunk.count, file)
+        if got <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<got])
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
+    for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+        let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }))
+        return flags.contains("avx2") && flags.contains("fma")
     }
     return false
     #else

@@ -1,0 +1,55 @@
+internal import CLAPACK
+
+/// Minimum-norm least-squares solution of `min_x ‖A x − b‖₂` (LAPACK `dgelsd`, SVD based, so
+/// rank-deficient and under-determined systems are handled).
+public struct LeastSquares: Sendable {
+    /// The minimum-norm minimizer (length `n`).
+    public let solution: [Double]
+    /// Effective rank of `A` at the chosen cutoff.
+    public let rank: Int
+    /// Singular values of `A`, descending.
+    public let singularValues: [Double]
+    /// `‖A x − b‖₂` at the solution.
+    public let residualNorm: Double
+
+    /// Solves the problem for an `m × n` matrix `a` and a right-hand side of length `m`.
+    /// - Parameter relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
+    ///   (default `max(m, n) · ε`).
+    /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`.
+    /// - Complexity: O(m n min(m, n)).
+    public init(_ a: Matrix, _ b: [Double], relativeCutoff: Double? = nil) throws {
+        let routine = "LeastSquares (dgelsd)"
+        try LAPACKSupport.check(a, routine: routine)
+        guard b.count == a.rows else {
+            throw LinearAlgebraError.dimensionMismatch(
+                routine: routine, detail: "A is \(a.rows)×\(a.columns), b has \(b.count) entries")
+        }
+        guard a.rows > 0, a.columns > 0 else { throw LinearAlgebraError.emptyInput(routine: routine, argument: "A") }
+        try Validate.finite(b, routine: routine, argument: "b")
+        let m = a.rows, n = a.columns, ldb = Swift.max(m, n)
+        var work = a
+        var rhs = [Double](repeating: 0, count: ldb)
+        for i in 0..<m { rhs[i] = b[i] }
+        var s = [Double](repeating: 0, count: Swift.min(m, n))
+        var rank: Int32 = 0
+        let rcond = relativeCutoff ?? Double(Swift.max(m, n)) * Double.ulpOfOne
+        let info = work.withUnsafeMutableBufferPointer { ab in
+            rhs.withUnsafeMutableBufferPointer { bb in
+                s.withUnsafeMutableBufferPointer { sb in
+                    LAPACKE_dgelsd(LAPACKSupport.columnMajor, Int32(m), Int32(n), 1, ab.baseAddress, Int32(m),
+                                   bb.baseAddress, Int32(ldb), sb.baseAddress, rcond, &rank)
+                }
+            }
+        }
+        if info > 0 { throw LinearAlgebraError.noConvergence(routine: routine, info: Int(info)) }
+        if info < 0 { throw LAPACKSupport.failure(routine, info) }
+        let x = Array(rhs[0..<n])
+        let ax = try a.multiplied(by: x)
+        var r2 = 0.0
+        for i in 0..<m { r2 += (ax[i] - b[i]) * (ax[i] - b[i]) }
+        solution = x
+        self.rank = Int(rank)
+        singularValues = s
+        residualNorm = r2.squareRoot()
+    }
+}

@@ -1,0 +1,6 @@
+import XCTest
+import OptimalTransport
+
+final class OptimalTransportModuleTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}
