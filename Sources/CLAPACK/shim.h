@@ -18,5 +18,6 @@ typedef lapack_int clapack_int;
 // depend on which CBLAS header the alternatives system selected).
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 #endif

@@ -5,7 +5,12 @@
 ///     columns: out_j = log Σ_i exp(scale · M_ij + a_i)
 ///
 /// These are the two half-steps of log-domain Sinkhorn (`scale = −η`, offsets `η·y` or `η·x`).
-/// Offsets may be `−∞` (the term is dropped; a row with no finite term gives `−∞`).
+/// Offsets may be `−∞` (the term is dropped; a row with no finite term gives `−∞`). Terms below
+/// `e^−64` times the largest term may be dropped: a vector of eight terms that all lie below that
+/// bound is skipped without evaluating `exp` (their sum is below 1.3e−27 of the result), and
+/// terms below `e^−708` are flushed to zero rather than formed as subnormals (which x86 computes in
+/// microcode). For large scales such as Sinkhorn's `−η` most terms are far below the maximum, so
+/// the skip saves most of the `exp` work; on flat data it costs one compare per eight terms.
 ///
 /// The column reduction reads each column twice from L1 (max, then sum of exp). The row reduction
 /// on column-major storage keeps a running maximum and rescaled running sum per row, updated per
@@ -75,6 +80,9 @@ public enum LogSumExp {
         }
     }
 
+    /// Exponents below this (relative to the maximum) may be skipped in groups of eight.
+    static let negligible = SIMD8<Double>(repeating: -64)
+
     // MARK: Unchecked kernels
 
     /// Unchecked row kernel on raw column-major storage (`lda = rows`). `columnOffsets` may be nil
@@ -114,57 +122,84 @@ public enum LogSumExp {
         }
     }
 
-    /// log Σ_i exp(scale · c_i + a_i) over one contiguous column.
-    @inline(__always)
+    /// log Σ_i exp(scale · c_i + a_i) over one contiguous column (two passes, both from L1).
     static func columnLSE(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?) -> Double {
+        let mx = columnMax(c, n, scale, a)
+        if mx == .infinity { return .infinity }
+        if mx == -.infinity { return -.infinity }
+        return mx + libmLog(columnSumExp(c, n, scale, a, mx))
+    }
+
+    @inline(never)
+    static func columnMax(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?) -> Double {
         typealias V = SIMD8<Double>
         let s = V(repeating: scale)
         let cr = UnsafeRawPointer(c)
-        let zero = V(repeating: 0)
-        @inline(__always) func load(_ p: UnsafeRawPointer?, _ i: Int) -> V {
-            guard let p else { return zero }
-            return p.loadUnaligned(fromByteOffset: i * 8, as: V.self)
-        }
-        let ar = a.map { UnsafeRawPointer($0) }
         var vmax = V(repeating: -.infinity)
         var i = 0
-        while i + 8 <= n {
-            let v = load(ar, i).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-            vmax = pointwiseMax(vmax, v)
-            i += 8
+        if let a {
+            let ar = UnsafeRawPointer(a)
+            while i + 8 <= n {
+                let v = ar.loadUnaligned(fromByteOffset: i * 8, as: V.self).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
+                vmax = SIMDMath.max(vmax, v)
+                i += 8
+            }
+        } else {
+            while i + 8 <= n {
+                vmax = SIMDMath.max(vmax, s * cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
+                i += 8
+            }
         }
         var mx = vmax.max()
         while i < n {
             mx = Swift.max(mx, scale * c[i] + (a?[i] ?? 0))
             i += 1
         }
-        if mx == .infinity { return .infinity }
-        if mx == -.infinity { return -.infinity }
+        return mx
+    }
+
+    @inline(never)
+    static func columnSumExp(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?, _ mx: Double) -> Double {
+        typealias V = SIMD8<Double>
+        let s = V(repeating: scale)
+        let cr = UnsafeRawPointer(c)
         let shift = V(repeating: -mx)
-        var acc = zero
-        i = 0
-        while i + 8 <= n {
-            let v = load(ar, i).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-            acc += SIMDMath.exp(v + shift)
-            i += 8
+        var acc = V(repeating: 0)
+        var i = 0
+        if let a {
+            let ar = UnsafeRawPointer(a)
+            while i + 8 <= n {
+                let v = ar.loadUnaligned(fromByteOffset: i * 8, as: V.self).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
+                let z = v + shift
+                if any(z .> negligible) { acc += SIMDMath.expNonPositive(z) }
+                i += 8
+            }
+        } else {
+            while i + 8 <= n {
+                let z = shift.addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
+                if any(z .> negligible) { acc += SIMDMath.expNonPositive(z) }
+                i += 8
+            }
         }
         var sum = acc.sum()
         while i < n {
             sum += libmExp(scale * c[i] + (a?[i] ?? 0) - mx)
             i += 1
         }
-        return mx + libmLog(sum)
+        return sum
     }
 
     /// Row reduction for rows in `range`, blocked over columns with a running max and sum.
+    /// Each inner loop is a small function of its own so that the vector `exp` is inlined into a
+    /// tight loop (a large caller can make the optimizer outline it, at a call per vector).
     static func rowsChunk(
         _ range: Range<Int>, _ n: Int, _ m: Int, _ matrix: UnsafePointer<Double>, _ scale: Double,
         _ offsets: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>
     ) {
-        typealias V = SIMD8<Double>
         let len = range.count
         let padded = (len + 7) & ~7
-        // Running maximum and sum per row; padded to whole vectors (extra lanes ignored).
+        // Running maximum and sum per row, and the current block's maximum; padded to whole
+        // vectors (extra lanes are computed and ignored).
         let runMax = UnsafeMutablePointer<Double>.allocate(capacity: padded)
         let runSum = UnsafeMutablePointer<Double>.allocate(capacity: padded)
         let blockMax = UnsafeMutablePointer<Double>.allocate(capacity: padded)
@@ -172,57 +207,17 @@ public enum LogSumExp {
         runMax.initialize(repeating: -.infinity, count: padded)
         runSum.initialize(repeating: 0, count: padded)
         blockMax.initialize(repeating: -.infinity, count: padded)
-        let full = len & ~7
-        let block = Swift.max(4, Swift.min(64, 16_384 / Swift.max(len, 1)))
-        let s = V(repeating: scale)
-        let rmx = UnsafeMutableRawPointer(runMax), rsm = UnsafeMutableRawPointer(runSum), bmx = UnsafeMutableRawPointer(blockMax)
+        let block = Swift.max(4, Swift.min(128, 131_072 / Swift.max(len, 1)))
         var j0 = 0
         while j0 < m {
             let j1 = Swift.min(j0 + block, m)
-            // Pass 1: block maxima.
-            for k in stride(from: 0, to: padded, by: 8) {
-                bmx.storeBytes(of: V(repeating: -.infinity), toByteOffset: k * 8, as: V.self)
-            }
+            blockMax.update(repeating: -.infinity, count: padded)
             for j in j0..<j1 {
-                let col = UnsafeRawPointer(matrix + j * n + range.lowerBound)
-                let bj = V(repeating: offsets?[j] ?? 0)
-                var k = 0
-                while k < full {
-                    let v = bj.addingProduct(s, col.loadUnaligned(fromByteOffset: k * 8, as: V.self))
-                    let cur = bmx.load(fromByteOffset: k * 8, as: V.self)
-                    bmx.storeBytes(of: pointwiseMax(cur, v), toByteOffset: k * 8, as: V.self)
-                    k += 8
-                }
-                while k < len {
-                    blockMax[k] = Swift.max(blockMax[k], scale * matrix[j * n + range.lowerBound + k] + (offsets?[j] ?? 0))
-                    k += 1
-                }
+                maxUpdate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, blockMax)
             }
-            // Rescale running sums to the new maxima.
-            for k in stride(from: 0, to: padded, by: 8) {
-                let old = rmx.load(fromByteOffset: k * 8, as: V.self)
-                var new = pointwiseMax(old, bmx.load(fromByteOffset: k * 8, as: V.self))
-                // All-(−∞) rows keep a harmless finite reference so that no (−∞) − (−∞) occurs.
-                new.replace(with: 0, where: new .== -V.Scalar.infinity)
-                let factor = SIMDMath.exp(old - new)
-                rsm.storeBytes(of: rsm.load(fromByteOffset: k * 8, as: V.self) * factor, toByteOffset: k * 8, as: V.self)
-                rmx.storeBytes(of: new, toByteOffset: k * 8, as: V.self)
-            }
-            // Pass 2: accumulate exp(value − max).
+            rescale(runMax, blockMax, runSum, padded)
             for j in j0..<j1 {
-                let col = UnsafeRawPointer(matrix + j * n + range.lowerBound)
-                let bj = V(repeating: offsets?[j] ?? 0)
-                var k = 0
-                while k < full {
-                    let v = bj.addingProduct(s, col.loadUnaligned(fromByteOffset: k * 8, as: V.self))
-                    let e = SIMDMath.exp(v - rmx.load(fromByteOffset: k * 8, as: V.self))
-                    rsm.storeBytes(of: rsm.load(fromByteOffset: k * 8, as: V.self) + e, toByteOffset: k * 8, as: V.self)
-                    k += 8
-                }
-                while k < len {
-                    runSum[k] += libmExp(scale * matrix[j * n + range.lowerBound + k] + (offsets?[j] ?? 0) - runMax[k])
-                    k += 1
-                }
+                accumulate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, runMax, runSum)
             }
             j0 = j1
         }
@@ -233,6 +228,62 @@ public enum LogSumExp {
             } else {
                 out[range.lowerBound + k] = runSum[k] == 0 ? -.infinity : mx + libmLog(runSum[k])
             }
+        }
+    }
+
+    /// `bmax[k] = max(bmax[k], scale · col[k] + b)`.
+    @inline(never)
+    static func maxUpdate(_ col: UnsafePointer<Double>, _ len: Int, _ scale: Double, _ b: Double, _ bmax: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        let s = V(repeating: scale), bv = V(repeating: b)
+        let c = UnsafeRawPointer(col), out = UnsafeMutableRawPointer(bmax)
+        var k = 0
+        while k + 8 <= len {
+            let v = bv.addingProduct(s, c.loadUnaligned(fromByteOffset: k * 8, as: V.self))
+            out.storeBytes(of: SIMDMath.max(out.load(fromByteOffset: k * 8, as: V.self), v), toByteOffset: k * 8, as: V.self)
+            k += 8
+        }
+        while k < len {
+            bmax[k] = Swift.max(bmax[k], scale * col[k] + b)
+            k += 1
+        }
+    }
+
+    /// Moves the running maxima to `max(runMax, blockMax)` and rescales the running sums.
+    @inline(never)
+    static func rescale(_ runMax: UnsafeMutablePointer<Double>, _ blockMax: UnsafePointer<Double>,
+                        _ runSum: UnsafeMutablePointer<Double>, _ padded: Int) {
+        typealias V = SIMD8<Double>
+        let rmx = UnsafeMutableRawPointer(runMax), bmx = UnsafeRawPointer(blockMax), rsm = UnsafeMutableRawPointer(runSum)
+        for k in stride(from: 0, to: padded, by: 8) {
+            let old = rmx.load(fromByteOffset: k * 8, as: V.self)
+            var new = SIMDMath.max(old, bmx.load(fromByteOffset: k * 8, as: V.self))
+            // All-(−∞) rows keep a harmless finite reference so that no (−∞) − (−∞) occurs.
+            new.replace(with: 0, where: new .== -V.Scalar.infinity)
+            let factor = SIMDMath.expFlushingSubnormals(old - new)
+            rsm.storeBytes(of: rsm.load(fromByteOffset: k * 8, as: V.self) * factor, toByteOffset: k * 8, as: V.self)
+            rmx.storeBytes(of: new, toByteOffset: k * 8, as: V.self)
+        }
+    }
+
+    /// `sum[k] += exp(scale · col[k] + b − max[k])`.
+    @inline(never)
+    static func accumulate(_ col: UnsafePointer<Double>, _ len: Int, _ scale: Double, _ b: Double,
+                           _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        let s = V(repeating: scale), bv = V(repeating: b)
+        let c = UnsafeRawPointer(col), mx = UnsafeRawPointer(runMax), sm = UnsafeMutableRawPointer(runSum)
+        var k = 0
+        while k + 8 <= len {
+            let z = bv.addingProduct(s, c.loadUnaligned(fromByteOffset: k * 8, as: V.self)) - mx.load(fromByteOffset: k * 8, as: V.self)
+            if any(z .> negligible) {
+                sm.storeBytes(of: sm.load(fromByteOffset: k * 8, as: V.self) + SIMDMath.expNonPositive(z), toByteOffset: k * 8, as: V.self)
+            }
+            k += 8
+        }
+        while k < len {
+            runSum[k] += libmExp(scale * col[k] + b - runMax[k])
+            k += 1
         }
     }
 }

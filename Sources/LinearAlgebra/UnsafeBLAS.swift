@@ -1,4 +1,5 @@
 internal import CLAPACK
+import Foundation
 
 /// Pointer-level BLAS entry points for hot loops whose caller has already validated shapes.
 ///
@@ -60,7 +61,41 @@ public enum UnsafeBLAS {
 }
 
 /// Controls for OpenBLAS's own thread pool (process-wide: OpenBLAS has a single pool).
+///
+/// Note on kernels: OpenBLAS 0.3.21 (Debian 12) does not recognize some recent Xeons and falls back
+/// to its generic "Prescott" kernels, 3–5× slower for level-3 BLAS. The variable
+/// `OPENBLAS_CORETYPE` (read when the library loads) overrides the detection; `BLASThreads.coreName`
+/// shows what was chosen and `suggestedCoreType` what this CPU supports. The `bench` binary and the
+/// Makefile set it automatically.
 public enum BLASThreads {
+    /// The kernel family OpenBLAS selected at load time (e.g. "SkylakeX", "Haswell", "Prescott").
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// The `OPENBLAS_CORETYPE` this CPU supports best ("SkylakeX" with AVX-512, "Haswell" with
+    /// AVX2 + FMA), or nil when no better choice than OpenBLAS's own detection is known.
+    public static var suggestedCoreType: String? {
+        #if os(Linux) && arch(x86_64)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") && flags.contains("avx512dq") && flags.contains("avx512vl") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        return nil
+        #else
+        return nil
+        #endif
+    }
+
+    /// True when OpenBLAS picked a kernel family older than what `suggestedCoreType` offers.
+    public static var usesGenericKernels: Bool {
+        guard suggestedCoreType != nil else { return false }
+        return ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Sandybridge", "Katmai", "Banias"]
+            .contains(coreName)
+    }
+
     /// The number of threads OpenBLAS uses for level-2/3 routines.
     public static var count: Int { Int(openblas_get_num_threads()) }
 

@@ -7,17 +7,17 @@ public enum VectorMath {
     /// Both buffers must have the same count.
     /// - Complexity: O(n).
     public static func exp(_ input: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
-        map(input, output, SIMDMath.exp)
+        map(input, output, ExpKernel.self)
     }
 
     /// Writes `e^x`, with subnormal results flushed to zero, into `output` (may alias `input`).
     public static func expFlushingSubnormals(_ input: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
-        map(input, output, SIMDMath.expFlushingSubnormals)
+        map(input, output, ExpFlushKernel.self)
     }
 
     /// Writes `e^x − 1` into `output` (may alias `input`).
     public static func expm1(_ input: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
-        map(input, output, SIMDMath.expm1)
+        map(input, output, Expm1Kernel.self)
     }
 
     /// `e^x` for every element.
@@ -34,10 +34,10 @@ public enum VectorMath {
         return y
     }
 
-    @inline(__always)
-    static func map(
-        _ input: UnsafeBufferPointer<Double>, _ output: UnsafeMutableBufferPointer<Double>,
-        _ f: (SIMD8<Double>) -> SIMD8<Double>
+    /// One elementwise loop, specialized per kernel type (a closure parameter would cost a call
+    /// per vector when the optimizer does not specialize it).
+    static func map<K: VectorKernel>(
+        _ input: UnsafeBufferPointer<Double>, _ output: UnsafeMutableBufferPointer<Double>, _ kernel: K.Type
     ) {
         precondition(input.count == output.count, "VectorMath: input and output counts differ")
         let n = input.count
@@ -47,14 +47,31 @@ public enum VectorMath {
         var i = 0
         while i + 8 <= n {
             let v = s.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
-            d.storeBytes(of: f(v), toByteOffset: i * 8, as: SIMD8<Double>.self)
+            d.storeBytes(of: K.apply(v), toByteOffset: i * 8, as: SIMD8<Double>.self)
             i += 8
         }
         if i < n {
             var v = SIMD8<Double>(repeating: 0)
             for l in 0..<(n - i) { v[l] = src[i + l] }
-            let y = f(v)
+            let y = K.apply(v)
             for l in 0..<(n - i) { dst[i + l] = y[l] }
         }
     }
+}
+
+/// A lane-wise function on `SIMD8<Double>` for `VectorMath.map`.
+protocol VectorKernel {
+    static func apply(_ v: SIMD8<Double>) -> SIMD8<Double>
+}
+
+enum ExpKernel: VectorKernel {
+    @inline(__always) static func apply(_ v: SIMD8<Double>) -> SIMD8<Double> { SIMDMath.exp(v) }
+}
+
+enum ExpFlushKernel: VectorKernel {
+    @inline(__always) static func apply(_ v: SIMD8<Double>) -> SIMD8<Double> { SIMDMath.expFlushingSubnormals(v) }
+}
+
+enum Expm1Kernel: VectorKernel {
+    @inline(__always) static func apply(_ v: SIMD8<Double>) -> SIMD8<Double> { SIMDMath.expm1(v) }
 }

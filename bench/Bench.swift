@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import LinearAlgebra
+
+/// `bench`: every algorithm against its baseline on built-in problems; iteration counts first.
+/// See README.md ("Benchmark") and the suites' files for the cases.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Kantorovich benchmark: each algorithm against its baseline, iteration counts first.",
+        discussion: "Suites: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")). None given means all.")
+
+    @Argument(help: "Suites to run (default: all).")
+    var suites: [Suite] = []
+
+    @Flag(help: "Reduced sizes that finish in well under a minute in total.")
+    var quick = false
+
+    @Option(help: "Write every result as a JSON array of records to this path.")
+    var json: String?
+
+    @Option(help: "Write SVG figures into this directory.")
+    var plots: String?
+
+    @Option(help: "Seed for every randomized problem and estimator.")
+    var seed: UInt64 = 20_240_501
+
+    @Option(help: "Threads for OpenBLAS and the package's own parallel kernels (default: all cores).")
+    var threads: Int?
+
+    mutating func run() throws {
+        Self.selectBLASKernels()
+        let threadCount = max(1, threads ?? Parallel.processorCount)
+        BLASThreads.set(threadCount)
+        var context = BenchContext(quick: quick, seed: seed, threads: threadCount,
+                                   plotsDirectory: plots.map { URL(fileURLWithPath: $0) })
+        if let dir = context.plotsDirectory {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        let selected = suites.isEmpty ? Suite.allCases : suites
+        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), OpenBLAS kernels: \(BLASThreads.coreName)")
+        for suite in selected {
+            Progress.log("suite \(suite.rawValue): start")
+            try suite.run(&context)
+            Progress.log("suite \(suite.rawValue): done")
+        }
+        if let path = json {
+            try JSONOutput.write(context.records, to: URL(fileURLWithPath: path))
+            Progress.log("wrote \(context.records.count) records to \(path)")
+        }
+    }
+}
+
+extension Bench {
+    /// OpenBLAS reads `OPENBLAS_CORETYPE` only when it loads. If it fell back to generic kernels on a
+    /// CPU that supports better ones, re-execute this binary once with the variable set.
+    static func selectBLASKernels() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              BLASThreads.usesGenericKernels, let core = BLASThreads.suggestedCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        Progress.log("OpenBLAS chose generic \(BLASThreads.coreName) kernels; restarting with OPENBLAS_CORETYPE=\(core)")
+        let args = CommandLine.arguments
+        var cArgs = args.map { strdup($0) }
+        cArgs.append(nil)
+        execv("/proc/self/exe", &cArgs)
+        Progress.log("re-exec failed (errno \(errno)); continuing with \(BLASThreads.coreName) kernels")
+    }
+}
+
+/// The benchmark suites.
+enum Suite: String, CaseIterable, ExpressibleByArgument {
+    case linalg, sinkhorn, sliced, sensitivity, gpPDE = "gp-pde"
+
+    func run(_ context: inout BenchContext) throws {
+        switch self {
+        case .linalg: try LinalgSuite.run(&context)
+        case .sinkhorn, .sliced, .sensitivity, .gpPDE:
+            print("\n== \(rawValue) ==\n(suite not implemented yet: its issue is open)")
+        }
+    }
+}
+
+/// What every suite reads and appends to.
+struct BenchContext {
+    let quick: Bool
+    let seed: UInt64
+    let threads: Int
+    let plotsDirectory: URL?
+    var records: [Record] = []
+
+    mutating func add(_ record: Record) { records.append(record) }
+
+    /// Writes an SVG figure when `--plots` was given.
+    func writePlot(_ plot: SVGPlot, name: String) {
+        guard let dir = plotsDirectory else { return }
+        let url = dir.appendingPathComponent(name + ".svg")
+        do {
+            try plot.render().write(to: url, atomically: true, encoding: .utf8)
+            Progress.log("plot \(url.path)")
+        } catch {
+            Progress.log("could not write plot \(url.path): \(error)")
+        }
+    }
+}
+
+/// Progress lines on stderr with the elapsed wall time.
+enum Progress {
+    static let start = Stopwatch()
+
+    static func log(_ message: String) {
+        let line = String(format: "[%7.2fs] ", start.elapsed) + message + "\n"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+    }
+}
+
+/// Best-of-`repeats` wall time of `body` after one warm-up run.
+func bestTime(repeats: Int, warmup: Bool = true, _ body: () throws -> Void) rethrows -> Double {
+    if warmup { try body() }
+    var best = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let w = Stopwatch()
+        try body()
+        best = min(best, w.elapsed)
+    }
+    return best
+}
