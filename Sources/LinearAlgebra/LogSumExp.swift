@@ -212,12 +212,24 @@ public enum LogSumExp {
         while j0 < m {
             let j1 = Swift.min(j0 + block, m)
             blockMax.update(repeating: -.infinity, count: padded)
-            for j in j0..<j1 {
+            var j = j0
+            while j + 4 <= j1 {
+                maxUpdate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, blockMax)
+                j += 4
+            }
+            while j < j1 {
                 maxUpdate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, blockMax)
+                j += 1
             }
             rescale(runMax, blockMax, runSum, padded)
-            for j in j0..<j1 {
+            j = j0
+            while j + 4 <= j1 {
+                accumulate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, runMax, runSum)
+                j += 4
+            }
+            while j < j1 {
                 accumulate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, runMax, runSum)
+                j += 1
             }
             j0 = j1
         }
@@ -229,6 +241,83 @@ public enum LogSumExp {
                 out[range.lowerBound + k] = runSum[k] == 0 ? -.infinity : mx + libmLog(runSum[k])
             }
         }
+    }
+
+    /// `maxUpdate` over four adjacent columns (`col`, `col + lda`, …) in one sweep, so the block
+    /// maxima are loaded and stored once per four matrix entries.
+    @inline(never)
+    static func maxUpdate4(_ col: UnsafePointer<Double>, _ lda: Int, _ len: Int, _ scale: Double,
+                           _ offsets: UnsafePointer<Double>?, _ j: Int, _ bmax: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        let s = V(repeating: scale)
+        let b0 = V(repeating: offsets?[j] ?? 0), b1 = V(repeating: offsets?[j + 1] ?? 0)
+        let b2 = V(repeating: offsets?[j + 2] ?? 0), b3 = V(repeating: offsets?[j + 3] ?? 0)
+        let c0 = UnsafeRawPointer(col), c1 = UnsafeRawPointer(col + lda)
+        let c2 = UnsafeRawPointer(col + 2 * lda), c3 = UnsafeRawPointer(col + 3 * lda)
+        let out = UnsafeMutableRawPointer(bmax)
+        var k = 0
+        while k + 8 <= len {
+            let o = k * 8
+            let m01 = SIMDMath.max(b0.addingProduct(s, c0.loadUnaligned(fromByteOffset: o, as: V.self)),
+                                   b1.addingProduct(s, c1.loadUnaligned(fromByteOffset: o, as: V.self)))
+            let m23 = SIMDMath.max(b2.addingProduct(s, c2.loadUnaligned(fromByteOffset: o, as: V.self)),
+                                   b3.addingProduct(s, c3.loadUnaligned(fromByteOffset: o, as: V.self)))
+            out.storeBytes(of: SIMDMath.max(out.load(fromByteOffset: o, as: V.self), SIMDMath.max(m01, m23)), toByteOffset: o, as: V.self)
+            k += 8
+        }
+        for t in 0..<4 where k < len {
+            maxUpdateTail(col + t * lda, k, len, scale, offsets?[j + t] ?? 0, bmax)
+        }
+    }
+
+    static func maxUpdateTail(_ col: UnsafePointer<Double>, _ start: Int, _ len: Int, _ scale: Double, _ b: Double,
+                              _ bmax: UnsafeMutablePointer<Double>) {
+        for k in start..<len { bmax[k] = Swift.max(bmax[k], scale * col[k] + b) }
+    }
+
+    /// `accumulate` over four adjacent columns in one sweep.
+    @inline(never)
+    static func accumulate4(_ col: UnsafePointer<Double>, _ lda: Int, _ len: Int, _ scale: Double,
+                            _ offsets: UnsafePointer<Double>?, _ j: Int,
+                            _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        let s = V(repeating: scale)
+        let b = [offsets?[j] ?? 0, offsets?[j + 1] ?? 0, offsets?[j + 2] ?? 0, offsets?[j + 3] ?? 0]
+        let b0 = V(repeating: b[0]), b1 = V(repeating: b[1]), b2 = V(repeating: b[2]), b3 = V(repeating: b[3])
+        let c0 = UnsafeRawPointer(col), c1 = UnsafeRawPointer(col + lda)
+        let c2 = UnsafeRawPointer(col + 2 * lda), c3 = UnsafeRawPointer(col + 3 * lda)
+        let mx = UnsafeRawPointer(runMax), sm = UnsafeMutableRawPointer(runSum)
+        var k = 0
+        while k + 8 <= len {
+            let o = k * 8
+            let m = mx.load(fromByteOffset: o, as: V.self)
+            let z0 = b0.addingProduct(s, c0.loadUnaligned(fromByteOffset: o, as: V.self)) - m
+            let z1 = b1.addingProduct(s, c1.loadUnaligned(fromByteOffset: o, as: V.self)) - m
+            let z2 = b2.addingProduct(s, c2.loadUnaligned(fromByteOffset: o, as: V.self)) - m
+            let z3 = b3.addingProduct(s, c3.loadUnaligned(fromByteOffset: o, as: V.self)) - m
+            let top = SIMDMath.max(SIMDMath.max(z0, z1), SIMDMath.max(z2, z3))
+            if any(top .> negligible) {
+                var acc = sm.load(fromByteOffset: o, as: V.self)
+                acc += expIfRelevant(z0) + expIfRelevant(z1)
+                acc += expIfRelevant(z2) + expIfRelevant(z3)
+                sm.storeBytes(of: acc, toByteOffset: o, as: V.self)
+            }
+            k += 8
+        }
+        for t in 0..<4 where k < len {
+            accumulateTail(col + t * lda, k, len, scale, b[t], runMax, runSum)
+        }
+    }
+
+    /// `exp(z)` for `z ≤ 0`, or 0 without evaluating when every lane is negligible.
+    @inline(__always)
+    static func expIfRelevant(_ z: SIMD8<Double>) -> SIMD8<Double> {
+        any(z .> negligible) ? SIMDMath.expNonPositive(z) : SIMD8<Double>(repeating: 0)
+    }
+
+    static func accumulateTail(_ col: UnsafePointer<Double>, _ start: Int, _ len: Int, _ scale: Double, _ b: Double,
+                               _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
+        for k in start..<len { runSum[k] += libmExp(scale * col[k] + b - runMax[k]) }
     }
 
     /// `bmax[k] = max(bmax[k], scale · col[k] + b)`.
