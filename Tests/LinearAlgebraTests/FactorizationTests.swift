@@ -99,6 +99,8 @@ final class FactorizationTests: XCTestCase {
         let proj = try basis.multiplied(by: try basis.multiplied(by: a, transposeSelf: true))
         XCTAssertLessThan(maxDifference(proj, a), 1e-12)
         assertThrows(["QR", "non-finite"]) { try QR(try Matrix(rowsOf: [[1, .nan]])) }
+        assertThrows(["PivotedQR", "non-finite"]) { try PivotedQR(try Matrix(rowsOf: [[1, .infinity]])) }
+        assertThrows(["SVD", "non-finite", "row 0, column 1"]) { try SVD(try Matrix(rowsOf: [[1, .nan]])) }
     }
 
     func testSVDReconstructsAndMatchesFixture() throws {
