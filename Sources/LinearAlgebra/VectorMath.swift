@@ -20,6 +20,18 @@ public enum VectorMath {
         map(input, output, Expm1Kernel.self)
     }
 
+    /// Writes `log x` into `output` (may alias `input`).
+    public static func log(_ input: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>) {
+        map(input, output, LogKernel.self)
+    }
+
+    /// `log x` for every element.
+    public static func log(_ x: [Double]) -> [Double] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { b in log(UnsafeBufferPointer(b), into: b) }
+        return y
+    }
+
     /// `e^x` for every element.
     public static func exp(_ x: [Double]) -> [Double] {
         var y = x
@@ -74,4 +86,8 @@ enum ExpFlushKernel: VectorKernel {
 
 enum Expm1Kernel: VectorKernel {
     @inline(__always) static func apply(_ v: SIMD8<Double>) -> SIMD8<Double> { SIMDMath.expm1(v) }
+}
+
+enum LogKernel: VectorKernel {
+    @inline(__always) static func apply(_ v: SIMD8<Double>) -> SIMD8<Double> { SIMDMath.log(v) }
 }

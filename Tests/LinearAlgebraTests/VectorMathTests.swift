@@ -8,9 +8,11 @@ import Glibc
 /// Reference value in 64-bit-mantissa extended precision.
 func referenceExp(_ x: Double) -> Float80 { expl(Float80(x)) }
 func referenceExpm1(_ x: Double) -> Float80 { expm1l(Float80(x)) }
+func referenceLog(_ x: Double) -> Float80 { logl(Float80(x)) }
 #else
 func referenceExp(_ x: Double) -> Double { Foundation.exp(x) }
 func referenceExpm1(_ x: Double) -> Double { Foundation.expm1(x) }
+func referenceLog(_ x: Double) -> Double { Foundation.log(x) }
 #endif
 
 /// Error of `y` in units in the last place of the correctly rounded result.
@@ -93,5 +95,24 @@ final class VectorMathTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 3)
         XCTAssertTrue(VectorMath.expm1([.nan])[0].isNaN)
         XCTAssertEqual(VectorMath.expm1([-.infinity])[0], -1)
+    }
+
+    func testLogAccuracyAndSpecialValues() {
+        var g = Xoshiro256StarStar(seed: 4)
+        var xs: [Double] = [1, 2, 0.5, 1.4142135623730951, 1.4142135623730954, 0.7071067811865476, 1 + 1e-15, 1 - 1e-16,
+                            Double.leastNormalMagnitude, Double.leastNonzeroMagnitude, 3e-320, Double.greatestFiniteMagnitude]
+        xs += (0..<5000).map { _ in g.double(in: 0.5...2) }
+        xs += (0..<5000).map { _ in Foundation.exp(g.double(in: -740...709)) }
+        let ys = VectorMath.log(xs)
+        var worst = 0.0
+        for (x, y) in zip(xs, ys) where x != 1 { worst = max(worst, ulpError(y, referenceLog(x))) }
+        XCTAssertEqual(ys[0], 0)
+        XCTAssertLessThanOrEqual(worst, 2)
+        let special = VectorMath.log([0, -1, .infinity, .nan, -0.0])
+        XCTAssertEqual(special[0], -.infinity)
+        XCTAssertTrue(special[1].isNaN)
+        XCTAssertEqual(special[2], .infinity)
+        XCTAssertTrue(special[3].isNaN)
+        XCTAssertEqual(special[4], -.infinity)
     }
 }
