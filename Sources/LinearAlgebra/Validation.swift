@@ -24,6 +24,13 @@ public enum Validate {
         }
     }
 
+    /// Position of the first non-finite entry of `matrix` (column-major order), or nil.
+    public static func firstNonFiniteIndex(_ matrix: Matrix) -> (row: Int, column: Int)? {
+        matrix.withUnsafeBufferPointer { buffer in
+            firstNonFinite(buffer).map { ($0 % Swift.max(matrix.rows, 1), $0 / Swift.max(matrix.rows, 1)) }
+        }
+    }
+
     /// Index of the first non-finite element, or nil. Vectorized: a finite `x` gives `x - x == 0`,
     /// NaN and infinities give NaN, so one pass checks eight values per step.
     public static func firstNonFinite(_ buffer: UnsafeBufferPointer<Double>) -> Int? {

@@ -1,0 +1,277 @@
+import Foundation
+import LinearAlgebra
+
+/// The Sinkhorn iteration shared by `Sinkhorn` and SNS's warm-up / fallback, on the unit-mass
+/// reduced problem.
+///
+/// Two forms produce the same iterates:
+/// - **log domain**: `x ← ε(log r + 1 − LSE_rows(η(y − C)))`, `y ← ε(log c + 1 − LSE_cols(η(x − C)))`;
+/// - **absorption-stabilized kernel**: the potentials `x̄, ȳ` are absorbed into the kernel
+///   `K = P(x̄, ȳ)` and the iteration runs on scalings, `u ← r ⊘ K v`, `v ← c ⊘ Kᵀu` (two dgemv per
+///   iteration, no `exp`), with `x = x̄ + ε log u`, `y = ȳ + ε log v`. When a scaling leaves
+///   `[e^−B, e^B]` (B = 50) it is absorbed and `K` rebuilt, so `K`'s entries never lose more than
+///   `e^{2B}` of relative range to underflow — entries that small are below 1e−265 of the plan.
+///   A row or column of `K` with zero or non-finite mass triggers an absorption, and if that does
+///   not help, one log-domain iteration (always safe) before the kernel form resumes.
+///
+/// The error checked before each update is the L1 marginal error of the current plan; in kernel
+/// form `P1 = u ⊙ K v` reuses the product the next `u`-update needs, so checking every iteration is
+/// free. The column error after a `v`-update is the round-off of `v ⊙ Kᵀu − c`, also computed.
+final class SinkhornEngine {
+    let n: Int
+    let m: Int
+    let eta: Double
+    let epsilon: Double
+    let dual: EntropicDual
+    let logDomainOnly: Bool
+    let threads: Int
+    let r: [Double]
+    let c: [Double]
+    let logR: [Double]
+    let logC: [Double]
+
+    // Absorbed potentials and scalings (kernel form); in log-domain form u = v = 1 and x̄, ȳ are
+    // the potentials themselves.
+    var xBar: [Double]
+    var yBar: [Double]
+    var u: [Double]
+    var v: [Double]
+    var kernel: [Double]
+    var kv: [Double]
+    var ktu: [Double]
+    var lseRows: [Double]
+    var scratch: [Double]
+    var columnError = 0.0
+    var kernelValid = false
+    var lseValid = false
+
+    var absorptions = 0
+    var logDomainIterations = 0
+
+    static let bound = 50.0
+
+    init(dual: EntropicDual, logDomainOnly: Bool, threads: Int) {
+        self.dual = dual
+        n = dual.rows
+        m = dual.columns
+        eta = dual.eta
+        epsilon = 1 / dual.eta
+        self.logDomainOnly = logDomainOnly
+        self.threads = threads
+        r = dual.source
+        c = dual.target
+        logR = VectorMath.log(r)
+        logC = VectorMath.log(c)
+        xBar = [Double](repeating: 0, count: n)
+        yBar = [Double](repeating: 0, count: m)
+        u = [Double](repeating: 1, count: n)
+        v = [Double](repeating: 1, count: m)
+        kernel = logDomainOnly ? [] : [Double](repeating: 0, count: n * m)
+        kv = [Double](repeating: 0, count: n)
+        ktu = [Double](repeating: 0, count: m)
+        lseRows = [Double](repeating: 0, count: n)
+        scratch = [Double](repeating: 0, count: max(n, m))
+    }
+
+    /// Starts from given potentials, or — without them — from one log-domain iteration on zero
+    /// potentials (counted by the caller as the first iteration).
+    func start(x: [Double]?, y: [Double]?) {
+        if let x, let y {
+            xBar = x
+            yBar = y
+        } else {
+            xBar = [Double](repeating: 0, count: n)
+            yBar = [Double](repeating: 0, count: m)
+            logDomainStep()
+        }
+        for i in 0..<n { u[i] = 1 }
+        for j in 0..<m { v[j] = 1 }
+        kernelValid = false
+        lseValid = false
+        if !logDomainOnly { rebuildKernel() }
+    }
+
+    /// Current potentials `(x, y)`.
+    func potentials() -> ([Double], [Double]) {
+        if logDomainOnly || !kernelValid { return (xBar, yBar) }
+        let lu = VectorMath.log(u), lv = VectorMath.log(v)
+        return ((0..<n).map { xBar[$0] + epsilon * lu[$0] }, (0..<m).map { yBar[$0] + epsilon * lv[$0] })
+    }
+
+    /// L1 marginal error and dual value of the current plan (unit-mass problem).
+    func check() -> (error: Double, dual: Double) {
+        var rowError = 0.0, planMass = 0.0
+        var rx = 0.0, cy = 0.0
+        if logDomainOnly || !kernelValid {
+            computeLSERows()
+            for i in 0..<n {
+                let a = Foundation.exp(eta * xBar[i] - 1 + lseRows[i])
+                rowError += abs(a - r[i])
+                planMass += a
+                rx += r[i] * xBar[i]
+            }
+            for j in 0..<m { cy += c[j] * yBar[j] }
+        } else {
+            for i in 0..<n {
+                let a = u[i] * kv[i]
+                rowError += abs(a - r[i])
+                planMass += a
+            }
+            u.withUnsafeBufferPointer { ub in scratch.withUnsafeMutableBufferPointer { VectorMath.log(ub, into: UnsafeMutableBufferPointer(rebasing: $0[0..<n])) } }
+            for i in 0..<n { rx += r[i] * (xBar[i] + epsilon * scratch[i]) }
+            v.withUnsafeBufferPointer { vb in scratch.withUnsafeMutableBufferPointer { VectorMath.log(vb, into: UnsafeMutableBufferPointer(rebasing: $0[0..<m])) } }
+            for j in 0..<m { cy += c[j] * (yBar[j] + epsilon * scratch[j]) }
+        }
+        return (rowError + columnError, -epsilon * planMass + rx + cy)
+    }
+
+    /// One full iteration (row update, then column update).
+    func step() {
+        if logDomainOnly || !kernelValid {
+            logDomainStep()
+            if !logDomainOnly { rebuildKernel() }
+            return
+        }
+        var uMin = Double.infinity, uMax = 0.0
+        for i in 0..<n {
+            let ui = r[i] / kv[i]
+            u[i] = ui
+            uMin = min(uMin, ui)
+            uMax = max(uMax, ui)
+        }
+        gemv(transpose: true)
+        var vMin = Double.infinity, vMax = 0.0
+        var colErr = 0.0
+        for j in 0..<m {
+            let vj = c[j] / ktu[j]
+            v[j] = vj
+            vMin = min(vMin, vj)
+            vMax = max(vMax, vj)
+            colErr += abs(vj * ktu[j] - c[j])
+        }
+        columnError = colErr
+        let limit = Foundation.exp(SinkhornEngine.bound)
+        let healthy = uMin > 1 / limit && uMax < limit && vMin > 1 / limit && vMax < limit && colErr.isFinite
+        if !healthy {
+            absorb()
+            if !kernelHealthy() {
+                // The kernel lost a row or column to underflow: one log-domain iteration is safe.
+                logDomainStep()
+                rebuildKernel()
+            }
+            return
+        }
+        gemv(transpose: false)
+        if !kernelHealthy() {
+            absorb()
+            if !kernelHealthy() {
+                logDomainStep()
+                rebuildKernel()
+            }
+        }
+    }
+
+    /// Folds the scalings into the potentials and rebuilds `K` (u = v = 1 afterwards).
+    func absorb() {
+        let (x, y) = potentials()
+        if x.allSatisfy({ $0.isFinite }) && y.allSatisfy({ $0.isFinite }) {
+            xBar = x
+            yBar = y
+        } else {
+            // A scaling hit 0 or ∞: keep the last finite potentials and recover in the log domain.
+            logDomainStep()
+        }
+        for i in 0..<n { u[i] = 1 }
+        for j in 0..<m { v[j] = 1 }
+        rebuildKernel()
+        absorptions += 1
+    }
+
+    /// `K = P(x̄, ȳ)` and `K v` for `v = 1`; sets the column error of the absorbed plan.
+    func rebuildKernel() {
+        var colSums = [Double](repeating: 0, count: m)
+        kernel.withUnsafeMutableBufferPointer { kb in
+            kv.withUnsafeMutableBufferPointer { kvb in
+                colSums.withUnsafeMutableBufferPointer { cs in
+                    dual.computePlan(x: xBar, y: yBar, into: kb.baseAddress!, rowSums: kvb.baseAddress!, columnSums: cs.baseAddress!)
+                }
+            }
+        }
+        var colErr = 0.0
+        for j in 0..<m { colErr += abs(colSums[j] - c[j]) }
+        columnError = colErr
+        kernelValid = true
+        lseValid = false
+    }
+
+    func kernelHealthy() -> Bool {
+        for i in 0..<n where !(kv[i] > 0 && kv[i].isFinite) { return false }
+        return true
+    }
+
+    /// `ktu = Kᵀ u` or `kv = K v` (dgemv over the kernel).
+    func gemv(transpose: Bool) {
+        kernel.withUnsafeBufferPointer { kb in
+            if transpose {
+                u.withUnsafeBufferPointer { ub in ktu.withUnsafeMutableBufferPointer { out in
+                    UnsafeBLAS.gemv(transpose: true, rows: n, columns: m, alpha: 1, a: kb.baseAddress!, lda: n,
+                                    x: ub.baseAddress!, beta: 0, y: out.baseAddress!)
+                } }
+            } else {
+                v.withUnsafeBufferPointer { vb in kv.withUnsafeMutableBufferPointer { out in
+                    UnsafeBLAS.gemv(transpose: false, rows: n, columns: m, alpha: 1, a: kb.baseAddress!, lda: n,
+                                    x: vb.baseAddress!, beta: 0, y: out.baseAddress!)
+                } }
+            }
+        }
+    }
+
+    func computeLSERows() {
+        if lseValid { return }
+        for j in 0..<m { scratch[j] = eta * yBar[j] }
+        dual.cost.withUnsafeBufferPointer { cb in
+            scratch.withUnsafeBufferPointer { sb in
+                lseRows.withUnsafeMutableBufferPointer { out in
+                    LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
+                                   into: out.baseAddress, threads: threads)
+                }
+            }
+        }
+        lseValid = true
+    }
+
+    /// One log-domain iteration on `x̄, ȳ` (which are then the potentials; u = v = 1).
+    func logDomainStep() {
+        if kernelValid && !logDomainOnly {
+            let (x, y) = potentials()
+            if x.allSatisfy({ $0.isFinite }) && y.allSatisfy({ $0.isFinite }) {
+                xBar = x
+                yBar = y
+            }
+            for i in 0..<n { u[i] = 1 }
+            for j in 0..<m { v[j] = 1 }
+            kernelValid = false
+            lseValid = false
+        }
+        computeLSERows()
+        for i in 0..<n { xBar[i] = epsilon * (logR[i] + 1 - lseRows[i]) }
+        var lseColumns = [Double](repeating: 0, count: m)
+        for i in 0..<n { scratch[i] = eta * xBar[i] }
+        dual.cost.withUnsafeBufferPointer { cb in
+            scratch.withUnsafeBufferPointer { sb in
+                lseColumns.withUnsafeMutableBufferPointer { out in
+                    LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
+                                      into: out.baseAddress, threads: threads)
+                }
+            }
+        }
+        var colErr = 0.0
+        for j in 0..<m {
+            yBar[j] = epsilon * (logC[j] + 1 - lseColumns[j])
+            colErr += abs(Foundation.exp(eta * yBar[j] - 1 + lseColumns[j]) - c[j])
+        }
+        columnError = colErr
+        lseValid = false
+        logDomainIterations += 1
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-import OptimalTransport
-
-final class OptimalTransportModuleTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,109 @@
+import LinearAlgebra
+import OptimalTransport
+import TestSupport
+import XCTest
+
+final class SinkhornNewtonSparseTests: XCTestCase {
+    func testAgreesWithPOTAndWithSinkhorn() throws {
+        for fc in try sinkhornFixtureCases() {
+            let sns = try SinkhornNewtonSparse(regularization: .epsilon(fc.epsilon), tolerance: 1e-12).solve(fc.problem)
+            XCTAssertTrue(sns.converged, fc.name)
+            XCTAssertLessThan(maxDifference(sns.plan, fc.plan), 1e-10, fc.name)
+            XCTAssertEqual(sns.transportCost, fc.transportCost, accuracy: 1e-10, fc.name)
+            let sk = try Sinkhorn(regularization: .epsilon(fc.epsilon), tolerance: 1e-12).solve(fc.problem)
+            XCTAssertEqual(sns.transportCost, sk.transportCost, accuracy: 1e-9, fc.name)
+            XCTAssertEqual(sns.dualValue, sns.entropicObjective, accuracy: 1e-10, fc.name)
+        }
+    }
+
+    func testNewtonStageConvergesFastOnARandomProblem() throws {
+        // Small random problems are hard for Sinkhorn: this one needs 37,920 iterations at η = 300
+        // (at η = 600 and 1200 several seeds need more than 3 million); SNS needs about 30.
+        var g = Xoshiro256StarStar(seed: 12)
+        let p = try TransportProblem(source: [Double](repeating: 1.0 / 60, count: 60), target: [Double](repeating: 1.0 / 60, count: 60),
+                                     cost: Matrix.randomUniform(rows: 60, columns: 60, using: &g))
+        let sk = try Sinkhorn(regularization: .eta(300), tolerance: 1e-12, maxIterations: 100_000).solve(p)
+        XCTAssertTrue(sk.converged)
+        for rule in [SparsityRule.massThreshold(1e-4), .paper] {
+            let sns = try SinkhornNewtonSparse(regularization: .eta(300), tolerance: 1e-12, sparsity: rule).solve(p)
+            XCTAssertTrue(sns.converged, "\(rule)")
+            XCTAssertEqual(sns.sinkhornIterations, 20)
+            XCTAssertEqual(sns.transportCost, sk.transportCost, accuracy: 1e-9)
+            XCTAssertLessThan(sns.iterations * 10, sk.iterations, "\(rule): \(sns.iterations) vs Sinkhorn \(sk.iterations)")
+            let (rs, cs) = marginals(sns.plan)
+            XCTAssertLessThan(zip(rs, p.source).reduce(0) { $0 + abs($1.0 - $1.1) } + zip(cs, p.target).reduce(0) { $0 + abs($1.0 - $1.1) }, 1e-11)
+            // History: warm-up first, then Newton steps whose errors end below the tolerance.
+            XCTAssertEqual(sns.history.prefix(20).map(\.stage), [IterationRecord.Stage](repeating: .sinkhorn, count: 20))
+            XCTAssertTrue(sns.history.dropFirst(20).allSatisfy { $0.stage != .sinkhorn })
+            XCTAssertEqual(sns.history.count, sns.iterations)
+            XCTAssertGreaterThan(sns.cgIterations, 0)
+        }
+    }
+
+    func testFallbackRunsWhenNewtonCannotStep() throws {
+        // Undamped Newton (the paper's step, maxDamping = 0) cannot step from a 20-iteration
+        // warm-up on this small, nearly decoupled plan: every attempt stalls, the fallback runs,
+        // and after 20 consecutive stalls Sinkhorn finishes the solve. The answer must still be
+        // right and honestly flagged.
+        var g = Xoshiro256StarStar(seed: 21)
+        let p = try randomProblem(40, 30, &g)
+        let sns = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-9, maxDamping: 0).solve(p)
+        let sk = try Sinkhorn(regularization: .eta(1200), tolerance: 1e-9, maxIterations: 200_000).solve(p)
+        XCTAssertTrue(sns.converged)
+        XCTAssertGreaterThan(sns.fallbackIterations, 0)
+        XCTAssertTrue(sns.history.contains { $0.stage == .fallback })
+        XCTAssertEqual(sns.transportCost, sk.transportCost, accuracy: 1e-9)
+        XCTAssertTrue(sns.plan.elements.allSatisfy { $0.isFinite })
+        // With damping (the default) the same problem converges in Newton steps.
+        let damped = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-9).solve(p)
+        XCTAssertTrue(damped.converged)
+        XCTAssertEqual(damped.fallbackIterations, 0)
+        XCTAssertLessThan(damped.iterations, 100)
+        // A zero Newton budget is plain Sinkhorn warm-up, not converged.
+        let none = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-12, warmUpIterations: 3, maxNewtonIterations: 0).solve(p)
+        XCTAssertFalse(none.converged)
+        XCTAssertEqual(none.iterations, 3)
+    }
+
+    func testZeroBinsRectangularAndSingleBin() throws {
+        let fc = try sinkhornFixtureCases().first { $0.name == "zero-bins-8x6" }!
+        let sns = try SinkhornNewtonSparse(regularization: .epsilon(fc.epsilon), tolerance: 1e-12).solve(fc.problem)
+        XCTAssertTrue(sns.converged)
+        XCTAssertLessThan(maxDifference(sns.plan, fc.plan), 1e-10)
+        XCTAssertEqual(sns.sourcePotential[5], -.infinity)
+        let one = try TransportProblem(source: [1], target: [0.5, 0.5], cost: try Matrix(rowsOf: [[0, 1]]))
+        let s1 = try SinkhornNewtonSparse(regularization: .eta(1200)).solve(one)
+        XCTAssertTrue(s1.converged)
+        XCTAssertEqual(s1.transportCost, 0.5, accuracy: 1e-12)
+    }
+
+    func testOptionValidation() throws {
+        var g = Xoshiro256StarStar(seed: 11)
+        let p = try randomProblem(4, 4, &g)
+        let base = SinkhornNewtonSparse(regularization: .eta(10))
+        var o = base; o.tolerance = -1
+        assertThrows(["tolerance"]) { try o.solve(p) }
+        o = base; o.warmUpIterations = 0
+        assertThrows(["warmUpIterations"]) { try o.solve(p) }
+        o = base; o.cgTolerance = 2
+        assertThrows(["cgTolerance"]) { try o.solve(p) }
+        o = base; o.armijo = 0.7
+        assertThrows(["armijo"]) { try o.solve(p) }
+        o = base; o.sparsity = .entriesPerRow(-1)
+        assertThrows(["entriesPerRow"]) { try o.solve(p) }
+        o = base; o.maxCGIterations = 0
+        assertThrows(["maxCGIterations"]) { try o.solve(p) }
+    }
+
+    func testRandomProblemsProperty() throws {
+        forAll(cases: 12) { g, _ in
+            let n = g.int(in: 2...30), m = g.int(in: 2...30)
+            let p = try randomProblem(n, m, &g)
+            let eta = pow(10, g.double(in: 0.5...3))
+            let sns = try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: 1e-10).solve(p)
+            XCTAssertTrue(sns.converged, "n \(n) m \(m) η \(eta)")
+            XCTAssertTrue(sns.plan.elements.allSatisfy { $0.isFinite && $0 >= 0 })
+            XCTAssertEqual(sns.dualValue, sns.entropicObjective, accuracy: 1e-8)
+        }
+    }
+}
