@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinearAlgebra
+import OptimalTransport
 
 /// `bench`: every algorithm against its baseline on built-in problems; iteration counts first.
 /// See README.md ("Benchmark") and the suites' files for the cases.
@@ -75,7 +76,8 @@ enum Suite: String, CaseIterable, ExpressibleByArgument {
     func run(_ context: inout BenchContext) throws {
         switch self {
         case .linalg: try LinalgSuite.run(&context)
-        case .sinkhorn, .sliced, .sensitivity, .gpPDE:
+        case .sinkhorn: try SinkhornSuite.run(&context)
+        case .sliced, .sensitivity, .gpPDE:
             print("\n== \(rawValue) ==\n(suite not implemented yet: its issue is open)")
         }
     }

@@ -122,6 +122,97 @@ public enum LogSumExp {
         }
     }
 
+    /// Single-pass row reduction with a **reference** per row (e.g. the previous iteration's result):
+    /// `out_i = ref_i + log Σ_j exp(scale · M_ij + b_j − ref_i)`, which skips the maximum pass.
+    /// A row is accepted when its scaled sum lies in `[e^−8, 1e250]` (then every skipped term is
+    /// below `e^−56` of the result); otherwise it is recomputed exactly. Use when a good estimate of
+    /// the result is at hand, as in Sinkhorn's log-domain iteration. `out` must not alias `reference`.
+    public static func rows(
+        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
+        columnOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>,
+        into out: UnsafeMutablePointer<Double>?, threads: Int
+    ) {
+        guard n > 0, let out else { return }
+        guard m > 0, let matrix else {
+            for i in 0..<n { out[i] = -.infinity }
+            return
+        }
+        let minChunk = Swift.max(64, 65_536 / m)
+        let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(columnOffsets)
+        let refBox = UncheckedBox(reference)
+        Parallel.forEachChunk(count: n, threads: threads, minimumChunk: minChunk) { range in
+            rowsChunkWithReference(range, n, m, matBox.value, scale, offBox.value, refBox.value, outBox.value)
+        }
+    }
+
+    /// Single-pass column reduction with a reference per column (see the row version).
+    public static func columns(
+        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
+        rowOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>,
+        into out: UnsafeMutablePointer<Double>?, threads: Int
+    ) {
+        guard m > 0, let out else { return }
+        guard n > 0, let matrix else {
+            for j in 0..<m { out[j] = -.infinity }
+            return
+        }
+        let minChunk = Swift.max(1, 65_536 / n)
+        let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(rowOffsets)
+        let refBox = UncheckedBox(reference)
+        Parallel.forEachChunk(count: m, threads: threads, minimumChunk: minChunk) { range in
+            for j in range {
+                let ref = refBox.value[j]
+                var value = Double.nan
+                if ref.isFinite {
+                    let sum = columnSumExp(matBox.value + j * n, n, scale, offBox.value, ref)
+                    if acceptable(sum) { value = ref + libmLog(sum) }
+                }
+                outBox.value[j] = value.isNaN ? columnLSE(matBox.value + j * n, n, scale, offBox.value) : value
+            }
+        }
+    }
+
+    /// A reference-scaled sum that is safe to use (see `rows(…reference:…)`).
+    @inline(__always)
+    static func acceptable(_ sum: Double) -> Bool { sum >= 3.354626279025119e-4 && sum <= 1e250 }
+
+    static func rowsChunkWithReference(
+        _ range: Range<Int>, _ n: Int, _ m: Int, _ matrix: UnsafePointer<Double>, _ scale: Double,
+        _ offsets: UnsafePointer<Double>?, _ reference: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>
+    ) {
+        let len = range.count
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: len)
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: len)
+        let ref = reference + range.lowerBound
+        var j = 0
+        while j + 4 <= m {
+            accumulate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, ref, sums)
+            j += 4
+        }
+        while j < m {
+            accumulate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, ref, sums)
+            j += 1
+        }
+        for k in 0..<len {
+            let i = range.lowerBound + k
+            if ref[k].isFinite && acceptable(sums[k]) {
+                out[i] = ref[k] + libmLog(sums[k])
+            } else {
+                // Exact two-pass fallback along the (strided) row.
+                var mx = -Double.infinity
+                for jj in 0..<m { mx = Swift.max(mx, scale * matrix[i + jj * n] + (offsets?[jj] ?? 0)) }
+                if !mx.isFinite {
+                    out[i] = mx
+                } else {
+                    var sum = 0.0
+                    for jj in 0..<m { sum += libmExp(scale * matrix[i + jj * n] + (offsets?[jj] ?? 0) - mx) }
+                    out[i] = mx + libmLog(sum)
+                }
+            }
+        }
+    }
+
     /// log Σ_i exp(scale · c_i + a_i) over one contiguous column (two passes, both from L1).
     static func columnLSE(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?) -> Double {
         let mx = columnMax(c, n, scale, a)

@@ -40,6 +40,11 @@ final class SinkhornEngine {
     var kv: [Double]
     var ktu: [Double]
     var lseRows: [Double]
+    var lseColumns: [Double]
+    /// Last results of the two reductions: references for the single-pass kernels.
+    var previousRows: [Double]
+    var previousColumns: [Double]
+    var haveReferences = false
     var scratch: [Double]
     var columnError = 0.0
     var kernelValid = false
@@ -70,6 +75,9 @@ final class SinkhornEngine {
         kv = [Double](repeating: 0, count: n)
         ktu = [Double](repeating: 0, count: m)
         lseRows = [Double](repeating: 0, count: n)
+        lseColumns = [Double](repeating: 0, count: m)
+        previousRows = [Double](repeating: 0, count: n)
+        previousColumns = [Double](repeating: 0, count: m)
         scratch = [Double](repeating: 0, count: max(n, m))
     }
 
@@ -229,11 +237,19 @@ final class SinkhornEngine {
     func computeLSERows() {
         if lseValid { return }
         for j in 0..<m { scratch[j] = eta * yBar[j] }
+        if haveReferences { swap(&previousRows, &lseRows) }
         dual.cost.withUnsafeBufferPointer { cb in
             scratch.withUnsafeBufferPointer { sb in
                 lseRows.withUnsafeMutableBufferPointer { out in
-                    LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
-                                   into: out.baseAddress, threads: threads)
+                    if haveReferences {
+                        previousRows.withUnsafeBufferPointer { ref in
+                            LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
+                                           reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
+                        }
+                    } else {
+                        LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
+                                       into: out.baseAddress, threads: threads)
+                    }
                 }
             }
         }
@@ -255,13 +271,20 @@ final class SinkhornEngine {
         }
         computeLSERows()
         for i in 0..<n { xBar[i] = epsilon * (logR[i] + 1 - lseRows[i]) }
-        var lseColumns = [Double](repeating: 0, count: m)
         for i in 0..<n { scratch[i] = eta * xBar[i] }
+        if haveReferences { swap(&previousColumns, &lseColumns) }
         dual.cost.withUnsafeBufferPointer { cb in
             scratch.withUnsafeBufferPointer { sb in
                 lseColumns.withUnsafeMutableBufferPointer { out in
-                    LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
-                                      into: out.baseAddress, threads: threads)
+                    if haveReferences {
+                        previousColumns.withUnsafeBufferPointer { ref in
+                            LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
+                                              reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
+                        }
+                    } else {
+                        LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
+                                          into: out.baseAddress, threads: threads)
+                    }
                 }
             }
         }
@@ -272,6 +295,7 @@ final class SinkhornEngine {
         }
         columnError = colErr
         lseValid = false
+        haveReferences = true
         logDomainIterations += 1
     }
 }
