@@ -168,7 +168,34 @@ def optimal_transport():
     write("optimal_transport.json", out)
 
 
-GROUPS = {"linalg": linalg, "optimal_transport": optimal_transport}
+# ---------------------------------------------------------------- sliced Wasserstein
+def sliced():
+    import ot
+    seed = 11
+    rng = np.random.default_rng(seed)
+    out = {"meta": meta(seed, "POT wasserstein_1d (W_p^p) and sliced_wasserstein_distance on given projections")}
+    one_d = []
+    for n, m, p, weighted in [(7, 7, 2.0, False), (9, 5, 1.0, True), (6, 11, 1.5, True), (8, 8, 3.0, True), (13, 4, 2.0, True)]:
+        u = rng.normal(0, 1, n); v = rng.normal(0.5, 2, m)
+        uw = rng.uniform(0.1, 1, n) if weighted else np.full(n, 1 / n)
+        vw = rng.uniform(0.1, 1, m) if weighted else np.full(m, 1 / m)
+        uw /= uw.sum(); vw /= vw.sum()
+        one_d.append({"u": u.tolist(), "v": v.tolist(), "uWeights": uw.tolist(), "vWeights": vw.tolist(), "p": p,
+                      "powered": float(ot.wasserstein_1d(u, v, uw, vw, p=p))})
+    out["wasserstein1d"] = one_d
+    cases = []
+    for n, m, d, L, p in [(30, 20, 3, 7, 2.0), (15, 25, 4, 5, 1.0)]:
+        X = rng.normal(0, 1, (n, d)); Y = rng.normal(1, 1.5, (m, d))
+        a = rng.uniform(0.1, 1, n); a /= a.sum(); b = rng.uniform(0.1, 1, m); b /= b.sum()
+        theta = rng.normal(0, 1, (d, L)); theta /= np.linalg.norm(theta, axis=0, keepdims=True)
+        sw = ot.sliced_wasserstein_distance(X, Y, a, b, p=p, projections=theta)
+        cases.append({"x": rows(X), "y": rows(Y), "a": a.tolist(), "b": b.tolist(), "directions": rows(theta), "p": p,
+                      "distance": float(sw)})
+    out["slicedCases"] = cases
+    write("sliced.json", out)
+
+
+GROUPS = {"linalg": linalg, "optimal_transport": optimal_transport, "sliced": sliced}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GROUPS)

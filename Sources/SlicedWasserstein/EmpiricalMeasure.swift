@@ -1,0 +1,61 @@
+import LinearAlgebra
+
+/// A weighted point cloud `μ = Σ α_i δ_{x_i}` in `R^d`: the rows of `points` with weights `α`
+/// (normalized to sum 1).
+public struct EmpiricalMeasure: Sendable {
+    /// The support points, one per row (`n × d`).
+    public let points: Matrix
+    /// The weights, normalized to sum 1.
+    public let weights: [Double]
+    /// True when every weight is `1/n` (enables the sort-and-match fast path).
+    public let isUniform: Bool
+
+    /// A measure on the rows of `points`; uniform weights when `weights` is nil.
+    /// - Throws: `SlicedWassersteinError.emptyMeasure`, `.nonFinitePoint`, `.invalidWeight`,
+    ///   `.zeroMass`, `.dimensionMismatch` (weights count ≠ number of points).
+    public init(points: Matrix, weights: [Double]? = nil, name: String = "measure") throws {
+        guard points.rows > 0, points.columns > 0 else { throw SlicedWassersteinError.emptyMeasure(name) }
+        if let bad = Validate.firstNonFiniteIndex(points) {
+            throw SlicedWassersteinError.nonFinitePoint(measure: name, row: bad.row, column: bad.column)
+        }
+        let n = points.rows
+        if let w = weights {
+            guard w.count == n else {
+                throw SlicedWassersteinError.dimensionMismatch("\(name) has \(n) points but \(w.count) weights")
+            }
+            for (i, v) in w.enumerated() where !(v.isFinite && v >= 0) {
+                throw SlicedWassersteinError.invalidWeight(measure: name, index: i, value: v)
+            }
+            let total = Summation.compensated(w)
+            guard total > 0 else { throw SlicedWassersteinError.zeroMass(name) }
+            self.weights = w.map { $0 / total }
+            let first = w[0]
+            isUniform = w.allSatisfy { $0 == first }
+        } else {
+            self.weights = [Double](repeating: 1 / Double(n), count: n)
+            isUniform = true
+        }
+        self.points = points
+    }
+
+    /// Number of points.
+    public var count: Int { points.rows }
+    /// Dimension of the points.
+    public var dimension: Int { points.columns }
+
+    /// The weighted mean `m = Σ α_i x_i`. - Complexity: O(n d).
+    public var mean: [Double] {
+        var m = [Double](repeating: 0, count: dimension)
+        for k in 0..<dimension { for i in 0..<count { m[k] += weights[i] * points[i, k] } }
+        return m
+    }
+
+    /// `tr Σ = Σ α_i ‖x_i − m‖²`, the trace of the weighted (1/n-normalized) covariance.
+    /// - Complexity: O(n d); no `d × d` matrix is formed.
+    public var covarianceTrace: Double {
+        let m = mean
+        var t = 0.0
+        for k in 0..<dimension { for i in 0..<count { let v = points[i, k] - m[k]; t += weights[i] * v * v } }
+        return t
+    }
+}

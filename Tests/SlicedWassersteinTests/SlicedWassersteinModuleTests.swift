@@ -1,6 +1,0 @@
-import XCTest
-import SlicedWasserstein
-
-final class SlicedWassersteinModuleTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
