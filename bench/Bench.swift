@@ -77,7 +77,8 @@ enum Suite: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .linalg: try LinalgSuite.run(&context)
         case .sinkhorn: try SinkhornSuite.run(&context)
-        case .sliced, .sensitivity, .gpPDE:
+        case .sliced: try SlicedSuite.run(&context)
+        case .sensitivity, .gpPDE:
             print("\n== \(rawValue) ==\n(suite not implemented yet: its issue is open)")
         }
     }

@@ -9,6 +9,11 @@ public struct EmpiricalMeasure: Sendable {
     public let weights: [Double]
     /// True when every weight is `1/n` (enables the sort-and-match fast path).
     public let isUniform: Bool
+    /// The weighted mean `m = Σ α_i x_i` (computed once, O(n d)).
+    public let mean: [Double]
+    /// `tr Σ = Σ α_i ‖x_i − m‖²`, the trace of the weighted (1/n-normalized) covariance (computed
+    /// once, O(n d); no `d × d` matrix is formed).
+    public let covarianceTrace: Double
 
     /// A measure on the rows of `points`; uniform weights when `weights` is nil.
     /// - Throws: `SlicedWassersteinError.emptyMeasure`, `.nonFinitePoint`, `.invalidWeight`,
@@ -36,6 +41,20 @@ public struct EmpiricalMeasure: Sendable {
             isUniform = true
         }
         self.points = points
+        let d = points.columns
+        var m = [Double](repeating: 0, count: d)
+        var trace = 0.0
+        let w = self.weights
+        points.withUnsafeBufferPointer { x in
+            for k in 0..<d {
+                var s = 0.0
+                for i in 0..<n { s += w[i] * x[i + k * n] }
+                m[k] = s
+                for i in 0..<n { let v = x[i + k * n] - s; trace += w[i] * v * v }
+            }
+        }
+        mean = m
+        covarianceTrace = trace
     }
 
     /// Number of points.
@@ -43,19 +62,4 @@ public struct EmpiricalMeasure: Sendable {
     /// Dimension of the points.
     public var dimension: Int { points.columns }
 
-    /// The weighted mean `m = Σ α_i x_i`. - Complexity: O(n d).
-    public var mean: [Double] {
-        var m = [Double](repeating: 0, count: dimension)
-        for k in 0..<dimension { for i in 0..<count { m[k] += weights[i] * points[i, k] } }
-        return m
-    }
-
-    /// `tr Σ = Σ α_i ‖x_i − m‖²`, the trace of the weighted (1/n-normalized) covariance.
-    /// - Complexity: O(n d); no `d × d` matrix is formed.
-    public var covarianceTrace: Double {
-        let m = mean
-        var t = 0.0
-        for k in 0..<dimension { for i in 0..<count { let v = points[i, k] - m[k]; t += weights[i] * v * v } }
-        return t
-    }
 }
