@@ -195,7 +195,34 @@ def sliced():
     write("sliced.json", out)
 
 
-GROUPS = {"linalg": linalg, "optimal_transport": optimal_transport, "sliced": sliced}
+# ---------------------------------------------------------------- sensitivity sampling
+def sensitivity():
+    from scipy.optimize import linprog, minimize
+    seed = 13
+    rng = np.random.default_rng(seed)
+    out = {"meta": meta(seed, "lp regression: SciPy linprog (HiGHS) for p = 1, BFGS on the smooth objective for p > 1")}
+    cases = []
+    for n, d, p in [(40, 3, 1.0), (60, 4, 1.5), (50, 3, 3.0), (30, 2, 1.0)]:
+        A = rng.normal(0, 1, (n, d)); b = A @ rng.normal(0, 1, d) + rng.standard_t(2, n)
+        if p == 1.0:
+            # min sum t  s.t.  -t <= A x - b <= t
+            c = np.concatenate([np.zeros(d), np.ones(n)])
+            A_ub = np.block([[A, -np.eye(n)], [-A, -np.eye(n)]])
+            b_ub = np.concatenate([b, -b])
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * d + [(0, None)] * n, method="highs")
+            x = res.x[:d]; obj = float(res.fun)
+        else:
+            f = lambda x: np.sum(np.abs(A @ x - b) ** p)
+            g = lambda x: A.T @ (p * np.abs(A @ x - b) ** (p - 1) * np.sign(A @ x - b))
+            x0 = np.linalg.lstsq(A, b, rcond=None)[0]
+            res = minimize(f, x0, jac=g, method="BFGS", options={"gtol": 1e-12, "maxiter": 10000})
+            x = res.x; obj = float(res.fun)
+        cases.append({"a": rows(A), "b": b.tolist(), "p": p, "solution": x.tolist(), "objective": obj})
+    out["regression"] = cases
+    write("sensitivity.json", out)
+
+
+GROUPS = {"linalg": linalg, "optimal_transport": optimal_transport, "sliced": sliced, "sensitivity": sensitivity}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GROUPS)

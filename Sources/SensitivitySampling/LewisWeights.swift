@@ -108,9 +108,17 @@ public struct LewisWeights: Sendable {
         var m = try Cholesky(RowScaling.gram(a, weights: w0.map { pow($0, 1 - 2 / p) }), jitter: .escalating).inverse()
         func u(_ m: Matrix) throws -> [Double] {
             let am = try a.multiplied(by: m)
-            var out = [Double](repeating: 0, count: a.rows)
-            for j in 0..<d { for i in 0..<a.rows { out[i] += am[i, j] * a[i, j] } }
-            return out.map { max($0, 0) }
+            let n = a.rows
+            var out = [Double](repeating: 0, count: n)
+            am.withUnsafeBufferPointer { x in
+                a.withUnsafeBufferPointer { y in
+                    out.withUnsafeMutableBufferPointer { o in
+                        for j in 0..<d { for i in 0..<n { o[i] += x[i + j * n] * y[i + j * n] } }
+                        for i in 0..<n { o[i] = max(o[i], 0) }
+                    }
+                }
+            }
+            return out
         }
         func objective(_ m: Matrix, _ uu: [Double]) throws -> Double? {
             guard let c = try? Cholesky(m) else { return nil }

@@ -1,6 +1,0 @@
-import XCTest
-import SensitivitySampling
-
-final class SensitivitySamplingModuleTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
