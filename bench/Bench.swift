@@ -78,7 +78,8 @@ enum Suite: String, CaseIterable, ExpressibleByArgument {
         case .linalg: try LinalgSuite.run(&context)
         case .sinkhorn: try SinkhornSuite.run(&context)
         case .sliced: try SlicedSuite.run(&context)
-        case .sensitivity, .gpPDE:
+        case .sensitivity: try SensitivitySuite.run(&context)
+        case .gpPDE:
             print("\n== \(rawValue) ==\n(suite not implemented yet: its issue is open)")
         }
     }
