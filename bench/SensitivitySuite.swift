@@ -51,7 +51,13 @@ enum SensitivitySuite {
             let sampler = SensitivitySampler(scheme: scheme, p: p, sensitivitySampleSize: 50 * d, threads: context.threads)
             let clock = Stopwatch()
             let scores = scheme == .rootLeverage ? nil : try sampler.scores(a)
-            let scoreSeconds = clock.elapsed
+            var scoreSeconds = clock.elapsed
+            if scheme == .rootLeverage {
+                // Recursive: scores are recomputed inside every sample; time one sample of 20 d rows.
+                let c = Stopwatch()
+                _ = try sampler.sample(a, expectedSize: Double(20 * d), seed: context.seed)
+                scoreSeconds = c.elapsed
+            }
             func draw(_ m: Double, _ seed: UInt64) throws -> RowSample {
                 if let scores { return try Sampler.bernoulli(scores: scores, expectedSize: min(m, Double(scores.filter { $0 > 0 }.count)), p: p, seed: seed) }
                 return try sampler.sample(a, expectedSize: m, seed: seed)
