@@ -61,7 +61,15 @@ public struct Sinkhorn: Sendable {
             history.append(IterationRecord(iteration: iterations, stage: .sinkhorn, marginalError: error,
                                            dualValue: builder.scaledDual(value), seconds: clock.elapsed,
                                            cgIterations: 0, stepSize: nil, keptEntries: nil))
-            if error <= tolerance { converged = true; break }
+            if error <= tolerance {
+                // Confirm on a plan formed afresh from the potentials (the kernel form's P1 = u ⊙ Kv
+                // carries its own round-off): the converged flag must hold for the returned plan.
+                let (x, y) = engine.potentials()
+                if let check = try? dual.evaluate(x: x, y: y), check.marginalError <= tolerance {
+                    converged = true
+                    break
+                }
+            }
             if iterations >= maxIterations || !error.isFinite { break }
             engine.step()
             iterations += 1

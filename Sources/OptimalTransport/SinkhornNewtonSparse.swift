@@ -139,11 +139,9 @@ public struct SinkhornNewtonSparse: Sendable {
             return (err, f)
         }
         var newtonIterations = 0, fallbackCount = 0, cgTotal = 0, stalls = 0, planRefreshes = 0
+        recomputePlan()
+        (error, value) = measure()
         var converged = error <= tolerance
-        if !converged {
-            recomputePlan()
-            (error, value) = measure()
-        }
         let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
         var damping = 0.0
         var consecutiveStalls = 0
@@ -247,6 +245,12 @@ public struct SinkhornNewtonSparse: Sendable {
             consecutiveStalls = 0
             newtonIterations += 1
             (error, value) = measure()
+            if error <= tolerance {
+                // Confirm on a plan formed afresh from the potentials (P was updated multiplicatively).
+                recomputePlan()
+                drift = 0
+                (error, value) = measure()
+            }
             history.append(IterationRecord(iteration: sinkhornIterations + newtonIterations + fallbackCount,
                                            stage: .newton, marginalError: error, dualValue: builder.scaledDual(value),
                                            seconds: clock.elapsed, cgIterations: cgIterations, stepSize: step,

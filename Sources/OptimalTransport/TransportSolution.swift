@@ -140,7 +140,7 @@ struct SolutionBuilder {
             regularization: regularization, sourcePotential: xFull, targetPotential: yFull, plan: plan,
             transportCost: transport, entropicObjective: transport + eps * entropy,
             dualValue: scaledDual(p̂?.value ?? .nan), marginalError: error,
-            converged: converged && error <= tolerance + 1e-16 * Double(reduced.n + reduced.m),
+            converged: converged && error <= tolerance,
             sinkhornIterations: sinkhorn, newtonIterations: newton, fallbackIterations: fallback, cgIterations: cg,
             history: history, seconds: seconds, notes: notes)
     }

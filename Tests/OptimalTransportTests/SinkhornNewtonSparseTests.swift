@@ -102,6 +102,7 @@ final class SinkhornNewtonSparseTests: XCTestCase {
             let eta = pow(10, g.double(in: 0.5...3))
             let sns = try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: 1e-10).solve(p)
             XCTAssertTrue(sns.converged, "n \(n) m \(m) η \(eta)")
+            XCTAssertLessThanOrEqual(sns.marginalError, 1e-10)
             XCTAssertTrue(sns.plan.elements.allSatisfy { $0.isFinite && $0 >= 0 })
             XCTAssertEqual(sns.dualValue, sns.entropicObjective, accuracy: 1e-8)
         }

@@ -145,6 +145,7 @@ final class SinkhornTests: XCTestCase {
             let eta = pow(10, g.double(in: 0...3.5))
             let s = try Sinkhorn(regularization: .eta(eta), tolerance: 1e-9, maxIterations: 200_000).solve(p)
             XCTAssertTrue(s.converged, "n \(n) m \(m) η \(eta)")
+            XCTAssertLessThanOrEqual(s.marginalError, 1e-9, "a converged flag must hold for the returned plan")
             XCTAssertTrue(s.plan.elements.allSatisfy { $0.isFinite && $0 >= 0 })
             let (pr, pc) = marginals(s.plan)
             XCTAssertLessThan(zip(pr, r).reduce(0) { $0 + abs($1.0 - $1.1) } + zip(pc, c).reduce(0) { $0 + abs($1.0 - $1.1) }, 1e-8)
