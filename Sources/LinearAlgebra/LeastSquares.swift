@@ -12,7 +12,61 @@ public struct LeastSquares: Sendable {
     /// `‖A x − b‖₂` at the solution.
     public let residualNorm: Double
 
+    /// The factorization used.
+    public enum Method: Sendable {
+        /// SVD (`dgelsd`): rank-revealing, minimum norm; reports singular values.
+        case svd
+        /// Householder QR (`dgels`): about twice as fast, for full-column-rank `A` with `m ≥ n`;
+        /// `singularValues` is then empty and `rank` is `n`.
+        case qr
+    }
+
     /// Solves the problem for an `m × n` matrix `a` and a right-hand side of length `m`.
+    /// - Parameter relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
+    ///   (default `max(m, n) · ε`; SVD method only).
+    /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`;
+    ///   `.singular` when the QR method meets a rank-deficient `A`; `.invalidArgument` for QR with
+    ///   `m < n`.
+    /// - Complexity: O(m n min(m, n)).
+    public init(_ a: Matrix, _ b: [Double], relativeCutoff: Double? = nil, method: Method) throws {
+        if method == .svd {
+            try self.init(a, b, relativeCutoff: relativeCutoff)
+            return
+        }
+        let routine = "LeastSquares (dgels)"
+        try LAPACKSupport.check(a, routine: routine)
+        guard b.count == a.rows else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "A is \(a.rows)×\(a.columns), b has \(b.count) entries")
+        }
+        guard a.rows > 0, a.columns > 0 else { throw LinearAlgebraError.emptyInput(routine: routine, argument: "A") }
+        guard a.rows >= a.columns else {
+            throw LinearAlgebraError.invalidArgument(routine: routine, argument: "A", reason: "QR least squares needs m ≥ n, got \(a.rows)×\(a.columns)")
+        }
+        try Validate.finite(b, routine: routine, argument: "b")
+        let m = a.rows, n = a.columns
+        var work = a
+        var rhs = b
+        let info = work.withUnsafeMutableBufferPointer { ab in
+            rhs.withUnsafeMutableBufferPointer { bb in
+                LAPACKE_dgels(LAPACKSupport.columnMajor, LAPACKSupport.char("N"), Int32(m), Int32(n), 1, ab.baseAddress, Int32(m),
+                              bb.baseAddress, Int32(m))
+            }
+        }
+        if info > 0 { throw LinearAlgebraError.singular(routine: routine, index: Int(info)) }
+        if info < 0 { throw LAPACKSupport.failure(routine, info) }
+        var r2 = 0.0
+        for i in n..<m { r2 += rhs[i] * rhs[i] }
+        self.init(solution: Array(rhs[0..<n]), rank: n, singularValues: [], residualNorm: r2.squareRoot())
+    }
+
+    private init(solution: [Double], rank: Int, singularValues: [Double], residualNorm: Double) {
+        self.solution = solution
+        self.rank = rank
+        self.singularValues = singularValues
+        self.residualNorm = residualNorm
+    }
+
+    /// Solves the problem for an `m × n` matrix `a` and a right-hand side of length `m` (SVD).
     /// - Parameter relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
     ///   (default `max(m, n) · ε`).
     /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`.

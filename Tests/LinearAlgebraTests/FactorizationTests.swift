@@ -143,6 +143,10 @@ final class FactorizationTests: XCTestCase {
         let d = try LeastSquares(try f.matrix("deficientMatrix"), try f.vector("rhs"))
         XCTAssertEqual(d.rank, try f.int("deficientRank"))
         assertClose(d.solution, try f.vector("deficientSolution"), tolerance: 1e-10)
+        let qr = try LeastSquares(try f.matrix("matrix"), try f.vector("rhs"), method: .qr)
+        assertClose(qr.solution, try f.vector("solution"), tolerance: 1e-12)
+        XCTAssertEqual(qr.residualNorm, ls.residualNorm, accuracy: 1e-12)
+        assertThrows(["dgels", "m ≥ n"]) { try LeastSquares(Matrix(rows: 2, columns: 3, repeating: 1), [1, 2], method: .qr) }
         assertThrows(["dgelsd", "b has 2 entries"]) { try LeastSquares(Matrix(rows: 3, columns: 2), [1, 2]) }
         assertThrows(["dgelsd", "A is empty"]) { try LeastSquares(Matrix(rows: 0, columns: 0), []) }
         assertThrows(["non-finite"]) { try LeastSquares(.identity(2), [1, .nan]) }
