@@ -14,6 +14,7 @@ public struct CholeskyJitter: Sendable, Equatable {
     /// Maximum number of shifted retries (0 = no jitter).
     public var maxAttempts: Int
 
+    /// A jitter policy: first shift `initial` × mean diagonal, multiplied by `growth` per retry, at most `maxAttempts` retries.
     public init(initial: Double, growth: Double = 10, maxAttempts: Int) {
         self.initial = initial
         self.growth = growth

@@ -9,6 +9,7 @@ public struct ConjugateGradient: Sendable {
     /// Iteration cap (default: nil = `10 · dimension`, at least 10).
     public var maxIterations: Int?
 
+    /// Options with the given relative residual tolerance and iteration cap.
     public init(tolerance: Double = 1e-10, maxIterations: Int? = nil) {
         self.tolerance = tolerance
         self.maxIterations = maxIterations

@@ -26,6 +26,7 @@ public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConverti
     /// Any other LAPACK failure, with LAPACK's `info` code.
     case lapackFailure(routine: String, info: Int)
 
+    /// A readable description.
     public var description: String {
         switch self {
         case let .dimensionMismatch(routine, detail):

@@ -20,8 +20,10 @@ public struct MatrixOperator: LinearOperator, Sendable {
         self.matrix = matrix
     }
 
+    /// Order of the matrix.
     public var dimension: Int { matrix.rows }
 
+    /// Writes the operator applied to `x` into `y`.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         guard dimension > 0 else { return }
         matrix.withUnsafeBufferPointer { a in
@@ -33,6 +35,7 @@ public struct MatrixOperator: LinearOperator, Sendable {
 
 /// A `LinearOperator` defined by a closure.
 public struct ClosureOperator: LinearOperator {
+    /// Length of the vectors the operator maps.
     public let dimension: Int
     let body: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
 
@@ -43,6 +46,7 @@ public struct ClosureOperator: LinearOperator {
         self.body = body
     }
 
+    /// Writes the operator applied to `x` into `y`.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) { body(x, y) }
 }
 
@@ -51,8 +55,11 @@ public struct ClosureOperator: LinearOperator {
 public struct DiagonalOperator: LinearOperator, Sendable {
     /// The diagonal.
     public let diagonal: [Double]
+    /// The operator `x ↦ diagonal ⊙ x`.
     public init(_ diagonal: [Double]) { self.diagonal = diagonal }
+    /// Length of the diagonal.
     public var dimension: Int { diagonal.count }
+    /// Writes the operator applied to `x` into `y`.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         diagonal.withUnsafeBufferPointer { d in
             for i in 0..<d.count { y[i] = d[i] * x[i] }
@@ -72,7 +79,9 @@ public struct JacobiPreconditioner: LinearOperator, Sendable {
         }
         inverse = diagonal.map { 1 / $0 }
     }
+    /// Length of the diagonal.
     public var dimension: Int { inverse.count }
+    /// Writes the operator applied to `x` into `y`.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         inverse.withUnsafeBufferPointer { d in
             for i in 0..<d.count { y[i] = d[i] * x[i] }
@@ -82,8 +91,11 @@ public struct JacobiPreconditioner: LinearOperator, Sendable {
 
 /// The identity, used when no preconditioner is given.
 public struct IdentityOperator: LinearOperator, Sendable {
+    /// Length of the vectors the operator maps.
     public let dimension: Int
+    /// The identity on vectors of length `dimension`.
     public init(dimension: Int) { self.dimension = dimension }
+    /// Writes the operator applied to `x` into `y`.
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         for i in 0..<dimension { y[i] = x[i] }
     }

@@ -210,6 +210,7 @@ public struct Matrix: Sendable, Equatable, Hashable, CustomStringConvertible {
         try storage.withUnsafeMutableBufferPointer(body)
     }
 
+    /// A readable description.
     public var description: String {
         var lines: [String] = []
         for i in 0..<Swift.min(rows, 8) {

@@ -27,19 +27,8 @@ public struct QR: Sendable {
             }
             if info != 0 { throw LAPACKSupport.failure(routine, info) }
         }
-        var rr = Matrix(rows: k, columns: n)
-        for j in 0..<n { for i in 0..<Swift.min(j + 1, k) { rr[i, j] = work[i, j] } }
-        var qq = k == n ? work : work.submatrix(rows: 0..<m, columns: 0..<k)
-        if k > 0 {
-            let info = qq.withUnsafeMutableBufferPointer { buffer in
-                tau.withUnsafeBufferPointer { t in
-                    LAPACKE_dorgqr(LAPACKSupport.columnMajor, Int32(m), Int32(k), Int32(k), buffer.baseAddress, Int32(m), t.baseAddress)
-                }
-            }
-            if info != 0 { throw LAPACKSupport.failure("QR (dorgqr)", info) }
-        }
-        q = qq
-        r = rr
+        r = HouseholderFactors.upper(work, rows: k, columns: n)
+        q = try HouseholderFactors.orthonormal(work, tau, rows: m, columns: n, routine: "QR (dorgqr)")
     }
 }
 
@@ -75,19 +64,8 @@ public struct PivotedQR: Sendable {
             }
             if info != 0 { throw LAPACKSupport.failure(routine, info) }
         }
-        var rr = Matrix(rows: k, columns: n)
-        for j in 0..<n { for i in 0..<Swift.min(j + 1, k) { rr[i, j] = work[i, j] } }
-        var qq = k == n ? work : work.submatrix(rows: 0..<m, columns: 0..<k)
-        if k > 0 {
-            let info = qq.withUnsafeMutableBufferPointer { buffer in
-                tau.withUnsafeBufferPointer { t in
-                    LAPACKE_dorgqr(LAPACKSupport.columnMajor, Int32(m), Int32(k), Int32(k), buffer.baseAddress, Int32(m), t.baseAddress)
-                }
-            }
-            if info != 0 { throw LAPACKSupport.failure("PivotedQR (dorgqr)", info) }
-        }
-        q = qq
-        r = rr
+        r = HouseholderFactors.upper(work, rows: k, columns: n)
+        q = try HouseholderFactors.orthonormal(work, tau, rows: m, columns: n, routine: "PivotedQR (dorgqr)")
         permutation = n > 0 && k > 0 ? jpvt.map { Int($0) - 1 } : Array(0..<n)
     }
 
@@ -107,5 +85,29 @@ public struct PivotedQR: Sendable {
     /// Orthonormal basis (`m × rank`) of the column space.
     public func basis(relativeTolerance: Double? = nil) -> Matrix {
         q.submatrix(rows: 0..<q.rows, columns: 0..<rank(relativeTolerance: relativeTolerance))
+    }
+}
+
+/// Helpers shared by `QR` and `PivotedQR`: the triangular factor from a packed factorization and
+/// the explicit orthonormal factor (`dorgqr`).
+enum HouseholderFactors {
+    static func upper(_ work: Matrix, rows k: Int, columns n: Int) -> Matrix {
+        var rr = Matrix(rows: k, columns: n)
+        for j in 0..<n { for i in 0..<Swift.min(j + 1, k) { rr[i, j] = work[i, j] } }
+        return rr
+    }
+
+    static func orthonormal(_ work: Matrix, _ tau: [Double], rows m: Int, columns n: Int, routine: String) throws -> Matrix {
+        let k = Swift.min(m, n)
+        var qq = k == n ? work : work.submatrix(rows: 0..<m, columns: 0..<k)
+        if k > 0 {
+            let info = qq.withUnsafeMutableBufferPointer { buffer in
+                tau.withUnsafeBufferPointer { t in
+                    LAPACKE_dorgqr(LAPACKSupport.columnMajor, Int32(m), Int32(k), Int32(k), buffer.baseAddress, Int32(m), t.baseAddress)
+                }
+            }
+            if info != 0 { throw LAPACKSupport.failure(routine, info) }
+        }
+        return qq
     }
 }

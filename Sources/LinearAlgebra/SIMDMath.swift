@@ -7,6 +7,7 @@
 /// rounded multiply. Max error ≈ 1 ulp on normal results (measured by `bench linalg`); overflow
 /// gives `+inf`, `-inf` gives 0, NaN propagates. No table lookups, so no gathers.
 public enum SIMDMath {
+    /// The vector type of every kernel (eight doubles: two AVX2 registers).
     public typealias Vector = SIMD8<Double>
 
     @usableFromInline static let log2e = 1.4426950408889634
@@ -74,6 +75,16 @@ public enum SIMDMath {
         return (unsafeBitCast(b1, to: Vector.self), unsafeBitCast(b2, to: Vector.self))
     }
 
+    /// Cody–Waite reduction `x = k ln 2 + r` with `|r| ≤ ln 2 / 2` (by FMA); returns `(k, r)`.
+    @_transparent
+    @usableFromInline static func reduce(_ x: Vector) -> (Vector, Vector) {
+        let t = Vector(repeating: shifter).addingProduct(x, Vector(repeating: log2e))
+        let k = t - Vector(repeating: shifter)
+        var r = x.addingProduct(k, Vector(repeating: -ln2hi))
+        r = r.addingProduct(k, Vector(repeating: -ln2lo))
+        return (k, r)
+    }
+
     /// `e^x`, lane by lane, accurate over the whole double range (subnormal results included).
     @_transparent
     public static func exp(_ x: Vector) -> Vector {
@@ -82,10 +93,7 @@ public enum SIMDMath {
         // subnormal results in microcode, about 100× slower).
         var xc = clamp(x, -746, 710)
         xc.replace(with: 0, where: x .< Vector(repeating: minArgument))
-        let t = Vector(repeating: shifter).addingProduct(xc, Vector(repeating: log2e))
-        let k = t - Vector(repeating: shifter)
-        var r = xc.addingProduct(k, Vector(repeating: -ln2hi))
-        r = r.addingProduct(k, Vector(repeating: -ln2lo))
+        let (k, r) = reduce(xc)
         let (s1, s2) = scaleFactors(k)
         var y = (1 + expm1Reduced(r)) * s1 * s2
         y.replace(with: .infinity, where: x .> Vector(repeating: maxArgument))
@@ -100,10 +108,7 @@ public enum SIMDMath {
     @_transparent
     public static func expFlushingSubnormals(_ x: Vector) -> Vector {
         let xc = clamp(x, minNormalArgument, 710)
-        let t = Vector(repeating: shifter).addingProduct(xc, Vector(repeating: log2e))
-        let k = t - Vector(repeating: shifter)
-        var r = xc.addingProduct(k, Vector(repeating: -ln2hi))
-        r = r.addingProduct(k, Vector(repeating: -ln2lo))
+        let (k, r) = reduce(xc)
         let (s1, s2) = scaleFactors(k)
         var y = (1 + expm1Reduced(r)) * s1 * s2
         y.replace(with: .infinity, where: x .> Vector(repeating: maxArgument))
@@ -118,10 +123,7 @@ public enum SIMDMath {
     @_transparent
     public static func expNonPositive(_ z: Vector) -> Vector {
         let zc = z.replacing(with: minNormalArgument, where: z .< Vector(repeating: minNormalArgument))
-        let t = Vector(repeating: shifter).addingProduct(zc, Vector(repeating: log2e))
-        let k = t - Vector(repeating: shifter)
-        var r = zc.addingProduct(k, Vector(repeating: -ln2hi))
-        r = r.addingProduct(k, Vector(repeating: -ln2lo))
+        let (k, r) = reduce(zc)
         let bits = unsafeBitCast(k + Vector(repeating: shifter + 1023), to: SIMD8<UInt64>.self) &<< 52
         let y = (1 + expm1Reduced(r)) * unsafeBitCast(bits, to: Vector.self)
         return y.replacing(with: 0, where: z .< Vector(repeating: minNormalArgument))
@@ -170,10 +172,7 @@ public enum SIMDMath {
     @_transparent
     public static func expm1(_ x: Vector) -> Vector {
         let xc = clamp(x, -746, 710)
-        let t = Vector(repeating: shifter).addingProduct(xc, Vector(repeating: log2e))
-        let k = t - Vector(repeating: shifter)
-        var r = xc.addingProduct(k, Vector(repeating: -ln2hi))
-        r = r.addingProduct(k, Vector(repeating: -ln2lo))
+        let (k, r) = reduce(xc)
         let (s1, s2) = scaleFactors(k)
         let s = s1 * s2
         var y = (s - 1).addingProduct(expm1Reduced(r), s)

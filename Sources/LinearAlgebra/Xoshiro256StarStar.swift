@@ -29,6 +29,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
         self.state = state
     }
 
+    /// Two generators are equal when their states are.
     public static func == (a: Self, b: Self) -> Bool {
         a.state.0 == b.state.0 && a.state.1 == b.state.1 && a.state.2 == b.state.2 && a.state.3 == b.state.3
     }

@@ -21,6 +21,7 @@ public enum OptimalTransportError: Error, Equatable, Sendable, CustomStringConve
     /// A parameter is out of its documented range.
     case invalidParameter(name: String, value: Double, requirement: String)
 
+    /// A readable description.
     public var description: String {
         switch self {
         case let .emptyMeasure(m): return "\(m) measure is empty"

@@ -25,6 +25,7 @@ public enum Regularization: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A readable description.
     public var description: String {
         switch self {
         case .epsilon(let e): return "ε = \(e) (η = \(1 / e))"

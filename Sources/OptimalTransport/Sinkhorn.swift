@@ -27,6 +27,7 @@ public struct Sinkhorn: Sendable {
     /// Threads for the `O(nm)` passes (default: all cores; BLAS uses its own pool).
     public var threads: Int
 
+    /// Options with the documented defaults.
     public init(regularization: Regularization, tolerance: Double = 1e-9, maxIterations: Int = 100_000,
                 form: Form = .automatic, threads: Int = Parallel.processorCount) {
         self.regularization = regularization

@@ -54,6 +54,7 @@ public struct SinkhornNewtonSparse: Sendable {
     /// Threads for the `O(nm)` passes.
     public var threads: Int
 
+    /// Options with the documented defaults (the paper's N1 = 20; see each property).
     public init(regularization: Regularization, tolerance: Double = 1e-10, warmUpIterations: Int = 20,
                 maxNewtonIterations: Int = 200, sparsity: SparsityRule = .massThreshold(1e-4),
                 cgTolerance: Double = 1e-6, maxCGIterations: Int = 2000, armijo: Double = 1e-4,

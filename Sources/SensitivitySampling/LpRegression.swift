@@ -20,6 +20,7 @@ public struct LpRegression: Sendable {
     /// Iteration cap (default 500).
     public var maxIterations: Int
 
+    /// Options for exponent `p`.
     public init(p: Double, tolerance: Double = 1e-12, maxIterations: Int = 500) {
         self.p = p
         self.tolerance = tolerance

@@ -123,6 +123,7 @@ public struct SensitivitySampler: Sendable {
     /// Threads for the per-row sensitivity regressions.
     public var threads: Int
 
+    /// A sampler for `scheme` and exponent `p`.
     public init(scheme: SamplingScheme, p: Double, sensitivitySampleSize: Int? = nil, threads: Int = Parallel.processorCount) {
         self.scheme = scheme
         self.p = p

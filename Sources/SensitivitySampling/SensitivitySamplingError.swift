@@ -15,6 +15,7 @@ public enum SensitivitySamplingError: Error, Equatable, Sendable, CustomStringCo
     /// An iteration did not reach its tolerance and its fallback did not either.
     case noConvergence(String)
 
+    /// A readable description.
     public var description: String {
         switch self {
         case .emptyMatrix: return "matrix is empty"

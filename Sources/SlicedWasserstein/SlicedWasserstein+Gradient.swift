@@ -78,6 +78,7 @@ public struct SlicedWassersteinFlow: Sendable {
     /// Steps after which the cloud is recorded (0 = the start).
     public var checkpoints: [Int]
 
+    /// A flow driven by `estimator` (its seed is the base seed).
     public init(estimator: SlicedWasserstein, learningRate: Double = 0.01, steps: Int, checkpoints: [Int] = []) {
         self.estimator = estimator
         self.learningRate = learningRate

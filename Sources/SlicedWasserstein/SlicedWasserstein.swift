@@ -25,6 +25,7 @@ public struct SlicedWasserstein: Sendable {
     /// Threads for the one-dimensional problems.
     public var threads: Int
 
+    /// Options with the documented defaults (plain Monte Carlo, 100 directions, p = 2).
     public init(projections: Int = 100, p: Double = 2, controlVariate: ControlVariate = .none,
                 coefficientRule: CoefficientRule = .leastSquares, directions: DirectionSampling = .uniform,
                 seed: UInt64 = 0, threads: Int = Parallel.processorCount) {

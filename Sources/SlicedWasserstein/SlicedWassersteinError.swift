@@ -13,6 +13,7 @@ public enum SlicedWassersteinError: Error, Equatable, Sendable, CustomStringConv
     /// A parameter is out of range.
     case invalidParameter(name: String, value: Double, requirement: String)
 
+    /// A readable description.
     public var description: String {
         switch self {
         case let .emptyMeasure(m): return "\(m) point set is empty"
