@@ -237,23 +237,37 @@ final class SinkhornEngine {
     func computeLSERows() {
         if lseValid { return }
         for j in 0..<m { scratch[j] = eta * yBar[j] }
-        if haveReferences { swap(&previousRows, &lseRows) }
+        logSumExp(rows: true, into: &lseRows, previous: &previousRows)
+        lseValid = true
+    }
+
+    /// One log-sum-exp pass over `−η C` with the offsets in `scratch` (rows: `η y`, columns:
+    /// `η x`), single-pass with the previous result as reference once there is one.
+    func logSumExp(rows: Bool, into result: inout [Double], previous: inout [Double]) {
+        if haveReferences { swap(&previous, &result) }
+        let useReference = haveReferences
         dual.cost.withUnsafeBufferPointer { cb in
             scratch.withUnsafeBufferPointer { sb in
-                lseRows.withUnsafeMutableBufferPointer { out in
-                    if haveReferences {
-                        previousRows.withUnsafeBufferPointer { ref in
+                previous.withUnsafeBufferPointer { ref in
+                    result.withUnsafeMutableBufferPointer { out in
+                        switch (rows, useReference) {
+                        case (true, true):
                             LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
                                            reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
+                        case (true, false):
+                            LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
+                                           into: out.baseAddress, threads: threads)
+                        case (false, true):
+                            LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
+                                              reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
+                        case (false, false):
+                            LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
+                                              into: out.baseAddress, threads: threads)
                         }
-                    } else {
-                        LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
-                                       into: out.baseAddress, threads: threads)
                     }
                 }
             }
         }
-        lseValid = true
     }
 
     /// One log-domain iteration on `x̄, ȳ` (which are then the potentials; u = v = 1).
@@ -272,22 +286,7 @@ final class SinkhornEngine {
         computeLSERows()
         for i in 0..<n { xBar[i] = epsilon * (logR[i] + 1 - lseRows[i]) }
         for i in 0..<n { scratch[i] = eta * xBar[i] }
-        if haveReferences { swap(&previousColumns, &lseColumns) }
-        dual.cost.withUnsafeBufferPointer { cb in
-            scratch.withUnsafeBufferPointer { sb in
-                lseColumns.withUnsafeMutableBufferPointer { out in
-                    if haveReferences {
-                        previousColumns.withUnsafeBufferPointer { ref in
-                            LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
-                                              reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
-                        }
-                    } else {
-                        LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
-                                          into: out.baseAddress, threads: threads)
-                    }
-                }
-            }
-        }
+        logSumExp(rows: false, into: &lseColumns, previous: &previousColumns)
         var colErr = 0.0
         for j in 0..<m {
             yBar[j] = epsilon * (logC[j] + 1 - lseColumns[j])

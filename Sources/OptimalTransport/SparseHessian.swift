@@ -106,27 +106,10 @@ public struct SparseHessian: LinearOperator, Sendable {
             }
         }
         let rowCut = cuts(rowHist, rowSums, n), colCut = cuts(colHist, columnSums, m)
-        var starts = [Int](repeating: 0, count: m + 1)
-        var rowIdx: [Int32] = []
-        var vals: [Double] = []
-        var kept = 0.0
-        for j in 0..<m {
-            let col = plan + j * n
-            let ej = colExp[j], cj = colCut[j]
-            for i in 0..<n {
-                let v = col[i]
-                guard v > 0 else { continue }
-                let e = exponent(v)
-                if ej - e < cj || rowExp[i] - e < rowCut[i] {
-                    rowIdx.append(Int32(i))
-                    vals.append(v)
-                    kept += v
-                }
-            }
-            starts[j + 1] = vals.count
+        return collect(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, totalMass: planMass) { i, j, v in
+            let e = exponent(v)
+            return colExp[j] - e < colCut[j] || rowExp[i] - e < rowCut[i]
         }
-        return SparseHessian(eta: eta, rowDiagonal: rowSums, columnDiagonal: columnSums, columnStarts: starts,
-                             rowIndices: rowIdx, values: vals, keptMass: kept, totalMass: planMass)
     }
 
     /// Selects the entries of a dense column-major plan (`n × m`) by `rule`.
@@ -181,6 +164,17 @@ public struct SparseHessian: LinearOperator, Sendable {
                 above += Int(counts[k])
             }
         }
+        return collect(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, totalMass: planMass) { _, _, v in
+            let key = Int(truncatingIfNeeded: v.bitPattern >> 47)
+            return key > thresholdKey || (key == thresholdKey && v >= boundaryValue)
+        }
+    }
+
+    /// The compressed-column Hessian of the positive plan entries that `keep(row, column, value)`
+    /// selects (one pass over the plan).
+    @inline(__always)
+    static func collect(plan: UnsafePointer<Double>, n: Int, m: Int, rowSums: [Double], columnSums: [Double], eta: Double,
+                        totalMass: Double, keep: (Int, Int, Double) -> Bool) -> SparseHessian {
         var starts = [Int](repeating: 0, count: m + 1)
         var rowIdx: [Int32] = []
         var vals: [Double] = []
@@ -189,9 +183,7 @@ public struct SparseHessian: LinearOperator, Sendable {
             let col = plan + j * n
             for i in 0..<n {
                 let v = col[i]
-                guard v > 0 else { continue }
-                let key = Int(truncatingIfNeeded: v.bitPattern >> 47)
-                if key > thresholdKey || (key == thresholdKey && v >= boundaryValue) {
+                if v > 0 && keep(i, j, v) {
                     rowIdx.append(Int32(i))
                     vals.append(v)
                     kept += v
@@ -200,7 +192,7 @@ public struct SparseHessian: LinearOperator, Sendable {
             starts[j + 1] = vals.count
         }
         return SparseHessian(eta: eta, rowDiagonal: rowSums, columnDiagonal: columnSums, columnStarts: starts,
-                             rowIndices: rowIdx, values: vals, keptMass: kept, totalMass: planMass)
+                             rowIndices: rowIdx, values: vals, keptMass: kept, totalMass: totalMass)
     }
 }
 

@@ -21,14 +21,14 @@ public enum Distortion {
         return max(hi * hi - 1, 1 - lo * lo)
     }
 
-    /// `(‖SAx‖_p^p, ‖Ax‖_p^p)` for each column of `x` (`d × k`), by two GEMMs.
-    static func ratios(_ a: Matrix, _ sa: Matrix, _ powerWeights: [Double], _ x: Matrix, _ p: Double) throws -> [Double] {
+    /// `‖SAx‖_p^p / ‖Ax‖_p^p` for each column of `x` (`d × k`), by two GEMMs (`sa` already holds
+    /// the scaled sampled rows).
+    static func ratios(_ a: Matrix, _ sa: Matrix, _ x: Matrix, _ p: Double) throws -> [Double] {
         let ax = try a.multiplied(by: x), sx = try sa.multiplied(by: x)
         return (0..<x.columns).map { j in
             var f = 0.0, g = 0.0
             for i in 0..<ax.rows { g += Wpow(abs(ax[i, j]), p) }
             for k in 0..<sx.rows { f += Wpow(abs(sx[k, j]), p) }
-            _ = powerWeights
             return g > 0 ? f / g : 1
         }
     }
@@ -60,7 +60,7 @@ public enum Distortion {
             let e = Matrix(rows: d, columns: extra.count) { r, c in extra[c][r] }
             candidates = Matrix(rows: d, columns: candidates.columns + e.columns) { r, c in c < candidates.columns ? candidates[r, c] : e[r, c - candidates.columns] }
         }
-        let r = try ratios(a, sa, sample.powerWeights, candidates, p)
+        let r = try ratios(a, sa, candidates, p)
         let order = r.indices.sorted { r[$0] > r[$1] }
         var best = r.reduce(0) { max($0, abs($1 - 1)) }
         for (k, up) in (order.prefix(3).map { ($0, true) } + order.suffix(3).map { ($0, false) }) {

@@ -134,7 +134,7 @@ final class SlicedWassersteinTests: XCTestCase {
             XCTAssertEqual(one.powered, three.powered)
             XCTAssertEqual(one.values, three.values)
         }
-        // Orthogonal blocks: every block of d directions is orthonormal.
+        // A partial orthogonal block (L = 7 < d) is allowed.
         let e = try SlicedWasserstein(projections: 7, directions: .orthogonal, seed: 2).estimate(mu, nu)
         XCTAssertEqual(e.values.count, 7)
     }

@@ -1,6 +1,0 @@
-import XCTest
-import GaussianProcessPDE
-
-final class GaussianProcessPDEModuleTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}
