@@ -87,49 +87,15 @@ public enum LogSumExp {
 
     /// Unchecked row kernel on raw column-major storage (`lda = rows`). `columnOffsets` may be nil
     /// (zero offsets). For hot loops whose caller validated the data.
-    public static func rows(
-        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
-        columnOffsets: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>?, threads: Int
-    ) {
-        guard n > 0, let out else { return }
-        guard m > 0, let matrix else {
-            for i in 0..<n { out[i] = -.infinity }
-            return
-        }
-        let minChunk = Swift.max(64, 65_536 / m)
-        let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(columnOffsets)
-        Parallel.forEachChunk(count: n, threads: threads, minimumChunk: minChunk) { range in
-            rowsChunk(range, n, m, matBox.value, scale, offBox.value, outBox.value)
-        }
-    }
-
-    /// Unchecked column kernel on raw column-major storage (`lda = rows`).
-    public static func columns(
-        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
-        rowOffsets: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>?, threads: Int
-    ) {
-        guard m > 0, let out else { return }
-        guard n > 0, let matrix else {
-            for j in 0..<m { out[j] = -.infinity }
-            return
-        }
-        let minChunk = Swift.max(1, 65_536 / n)
-        let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(rowOffsets)
-        Parallel.forEachChunk(count: m, threads: threads, minimumChunk: minChunk) { range in
-            for j in range {
-                outBox.value[j] = columnLSE(matBox.value + j * n, n, scale, offBox.value)
-            }
-        }
-    }
-
-    /// Single-pass row reduction with a **reference** per row (e.g. the previous iteration's result):
-    /// `out_i = ref_i + log Σ_j exp(scale · M_ij + b_j − ref_i)`, which skips the maximum pass.
+    ///
+    /// With a `reference` per row (e.g. the previous iteration's result) the reduction is single
+    /// pass: `out_i = ref_i + log Σ_j exp(scale · M_ij + b_j − ref_i)`, skipping the maximum pass.
     /// A row is accepted when its scaled sum lies in `[e^−8, 1e250]` (then every skipped term is
     /// below `e^−56` of the result); otherwise it is recomputed exactly. Use when a good estimate of
     /// the result is at hand, as in Sinkhorn's log-domain iteration. `out` must not alias `reference`.
     public static func rows(
         rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
-        columnOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>,
+        columnOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>? = nil,
         into out: UnsafeMutablePointer<Double>?, threads: Int
     ) {
         guard n > 0, let out else { return }
@@ -141,14 +107,19 @@ public enum LogSumExp {
         let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(columnOffsets)
         let refBox = UncheckedBox(reference)
         Parallel.forEachChunk(count: n, threads: threads, minimumChunk: minChunk) { range in
-            rowsChunkWithReference(range, n, m, matBox.value, scale, offBox.value, refBox.value, outBox.value)
+            if let ref = refBox.value {
+                rowsChunkWithReference(range, n, m, matBox.value, scale, offBox.value, ref, outBox.value)
+            } else {
+                rowsChunk(range, n, m, matBox.value, scale, offBox.value, outBox.value)
+            }
         }
     }
 
-    /// Single-pass column reduction with a reference per column (see the row version).
+    /// Unchecked column kernel on raw column-major storage (`lda = rows`); with a `reference` per
+    /// column, single pass as in the row version.
     public static func columns(
         rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
-        rowOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>,
+        rowOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>? = nil,
         into out: UnsafeMutablePointer<Double>?, threads: Int
     ) {
         guard m > 0, let out else { return }
@@ -161,18 +132,18 @@ public enum LogSumExp {
         let refBox = UncheckedBox(reference)
         Parallel.forEachChunk(count: m, threads: threads, minimumChunk: minChunk) { range in
             for j in range {
-                let ref = refBox.value[j]
+                let column = matBox.value + j * n
                 var value = Double.nan
-                if ref.isFinite {
-                    let sum = columnSumExp(matBox.value + j * n, n, scale, offBox.value, ref)
+                if let ref = refBox.value?[j], ref.isFinite {
+                    let sum = columnSumExp(column, n, scale, offBox.value, ref)
                     if acceptable(sum) { value = ref + libmLog(sum) }
                 }
-                outBox.value[j] = value.isNaN ? columnLSE(matBox.value + j * n, n, scale, offBox.value) : value
+                outBox.value[j] = value.isNaN ? columnLSE(column, n, scale, offBox.value) : value
             }
         }
     }
 
-    /// A reference-scaled sum that is safe to use (see `rows(…reference:…)`).
+    /// A reference-scaled sum that is safe to use (see the unchecked `rows`).
     @inline(__always)
     static func acceptable(_ sum: Double) -> Bool { sum >= 3.354626279025119e-4 && sum <= 1e250 }
 

@@ -250,19 +250,13 @@ final class SinkhornEngine {
             scratch.withUnsafeBufferPointer { sb in
                 previous.withUnsafeBufferPointer { ref in
                     result.withUnsafeMutableBufferPointer { out in
-                        switch (rows, useReference) {
-                        case (true, true):
+                        let reference = useReference ? ref.baseAddress : nil
+                        if rows {
                             LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
-                                           reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
-                        case (true, false):
-                            LogSumExp.rows(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, columnOffsets: sb.baseAddress,
-                                           into: out.baseAddress, threads: threads)
-                        case (false, true):
+                                           reference: reference, into: out.baseAddress, threads: threads)
+                        } else {
                             LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
-                                              reference: ref.baseAddress!, into: out.baseAddress, threads: threads)
-                        case (false, false):
-                            LogSumExp.columns(rows: n, columns: m, matrix: cb.baseAddress, scale: -eta, rowOffsets: sb.baseAddress,
-                                              into: out.baseAddress, threads: threads)
+                                              reference: reference, into: out.baseAddress, threads: threads)
                         }
                     }
                 }

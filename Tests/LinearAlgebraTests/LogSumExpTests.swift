@@ -50,6 +50,42 @@ final class LogSumExpTests: XCTestCase {
         }
     }
 
+    /// The single-pass kernels with a per-row/column reference give the two-pass result whether the
+    /// reference is close (accepted), far off (recomputed) or −∞ (recomputed).
+    func testReferenceKernelsMatchTwoPass() throws {
+        forAll(cases: 8) { g, _ in
+            let n = g.int(in: 1...120), m = g.int(in: 1...80)
+            let mat = Matrix.randomUniform(rows: n, columns: m, using: &g)
+            let scale = g.double(in: -1500 ... -1)
+            let a = (0..<n).map { _ in g.double(in: -50...50) }
+            let b = (0..<m).map { _ in g.double(in: -50...50) }
+            let exactRows = try LogSumExp.rows(of: mat, scale: scale, columnOffsets: b)
+            let exactCols = try LogSumExp.columns(of: mat, scale: scale, rowOffsets: a)
+            // Close for some entries, 30 nats off for others, −∞ for a few.
+            func perturbed(_ x: [Double]) -> [Double] {
+                x.map { v in
+                    switch g.int(in: 0...3) {
+                    case 0: return v + 30
+                    case 1: return -.infinity
+                    default: return v + g.double(in: -1...1)
+                    }
+                }
+            }
+            let refRows = perturbed(exactRows), refCols = perturbed(exactCols)
+            var outRows = [Double](repeating: .nan, count: n), outCols = [Double](repeating: .nan, count: m)
+            for threads in [1, 2] {
+                mat.withUnsafeBufferPointer { mp in
+                    LogSumExp.rows(rows: n, columns: m, matrix: mp.baseAddress, scale: scale, columnOffsets: b,
+                                   reference: refRows, into: &outRows, threads: threads)
+                    LogSumExp.columns(rows: n, columns: m, matrix: mp.baseAddress, scale: scale, rowOffsets: a,
+                                      reference: refCols, into: &outCols, threads: threads)
+                }
+                for i in 0..<n { XCTAssertEqual(outRows[i], exactRows[i], accuracy: 1e-12 * max(1, abs(exactRows[i]))) }
+                for j in 0..<m { XCTAssertEqual(outCols[j], exactCols[j], accuracy: 1e-12 * max(1, abs(exactCols[j]))) }
+            }
+        }
+    }
+
     func testLargeMatrixRowsUseBlockedPath() throws {
         var g = Xoshiro256StarStar(seed: 77)
         let mat = Matrix.randomUniform(rows: 300, columns: 700, using: &g)
