@@ -36,6 +36,9 @@ struct AxisFactor {
     /// Woodbury capacitance matrix).
     let rowsReal: Matrix
     let rowsImaginary: Matrix?
+    /// `σ_i = ‖L v_i‖²`, the diagonal of `LᵀL` in the eigenbasis: the best approximation of the
+    /// Euclidean residual metric that commutes with `S` (exact when `K` and `D` commute).
+    let metricDiagonal: [Double]
 
     var count: Int { grid.count }
 
@@ -95,6 +98,8 @@ struct AxisFactor {
             eigenImaginary = e.theta.map { -$0 }
             rowsReal = try values.multiplied(by: e.vectorsReal)
             rowsImaginary = try values.multiplied(by: e.vectorsImaginary)
+            let lr = try lower.multiplied(by: e.vectorsReal), li = try lower.multiplied(by: e.vectorsImaginary)
+            metricDiagonal = (0..<n).map { j in (0..<n).reduce(0) { $0 + lr[$1, j] * lr[$1, j] + li[$1, j] * li[$1, j] } }
         } else {
             let e = try SymmetricEigen(s)
             basisReal = e.eigenvectors
@@ -103,6 +108,8 @@ struct AxisFactor {
             eigenImaginary = [Double](repeating: 0, count: n)
             rowsReal = try values.multiplied(by: e.eigenvectors)
             rowsImaginary = nil
+            let lv = try lower.multiplied(by: e.eigenvectors)
+            metricDiagonal = (0..<n).map { j in (0..<n).reduce(0) { $0 + lv[$1, j] * lv[$1, j] } }
         }
     }
 }

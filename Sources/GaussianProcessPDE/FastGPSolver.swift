@@ -17,6 +17,9 @@ public struct FastGPSolver: Sendable {
     public var gaussNewtonIterations: Int
     /// Record the test error after every step when the exact solution is known (default true).
     public var recordTestError: Bool
+    /// Cap on preconditioned-CG iterations per Gauss–Newton system of the Kronecker solver
+    /// (default 1000).
+    public var linearIterationCap: Int = 1000
 
     public init(options: GPPDEOptions = GPPDEOptions(), hyperparameterIterations: Int = 30, gaussNewtonIterations: Int = 20,
                 recordTestError: Bool = true) {
@@ -63,7 +66,8 @@ public struct FastGPSolver: Sendable {
             kernels.append(try options.initialKernel(sourceLines: source, boundaryLines: boundaryLines, spacing: grids[k].spacing))
         }
         let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options)
-        let steps = problem.pde.isLinear ? 2 : gaussNewtonIterations
+        model.maxCGIterations = linearIterationCap
+        let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
         let (c, e) = try model.solve(maxSteps: steps)
         let alpha = model.applyLinvT(c)
         var history: [GPHistoryEntry] = []

@@ -26,6 +26,9 @@ public struct GPPDEOptions: Sendable {
     public var initialization: KernelInitialization
     /// F for the reference initialization (per problem in the paper).
     public var frequencyScale: Double
+    /// The residual metric of the d-dimensional Kronecker solver (default `.euclidean`; the 1-D
+    /// fast solver always uses the Euclidean norm, the paper's objective).
+    public var residualMetric: ResidualMetric = .euclidean
 
     public init(family: KernelFamily = .gaussianMixture, components: Int = 30, jitter: Double = 1e-6,
                 logTauBoundary: Double = 12, logTauEquation: Double = 12, boundaryWeight: Double = 200,

@@ -4,19 +4,20 @@ import LinearAlgebra
 /// The d-dimensional collocation model on a tensor grid for fixed kernel hyperparameters, solved
 /// for the grid values without forming any N × N matrix (N = Π n_k).
 ///
-/// Unknown: the whitened coefficients `c` with `U = L c`, `α = K⁻¹U = L⁻ᵀ c`, `L = ⊗L_k`. The
-/// objective (negative log joint up to constants) is
+/// Unknown: the whitened coefficients `c` with `α = K⁻¹U = L⁻ᵀ c`, `L = ⊗L_k` (`K_k + jitter =
+/// L_k L_kᵀ`). The objective (the negative log joint at fixed noise precisions, up to constants) is
 ///
-///     ½ log|K| + ½‖c‖² + ½ ρ ‖W c − g‖² + ½ τ₂ ‖L⁻¹ R(U)‖²,    ρ = λ_b τ₁,  W = B L,
-///     R(U) = Σ_k c_k ∂^{m_k}_k u(X) + N(U) − f,   so   L⁻¹R = M c + L⁻¹(N(U) − f),
+///     ½ log|K| + ½‖c‖² + ½ ρ ‖W c − g‖² + ½ τ₂ ‖R‖²,      ρ = λ_b τ₁,
+///     R = Σ_k c_k ∂^{m_k}_k u(X) + N(u(X)) − f = L M c + N(E c) − f,
 ///
-/// with `M = Σ_k c_k (I ⊗ … ⊗ S_k ⊗ … ⊗ I)`. The equation residual is measured in the `K⁻¹`
-/// metric (`‖L⁻¹R‖² = Rᵀ K⁻¹ R`) rather than the reference code's Euclidean norm: that is what
-/// makes the linear part diagonal in `⊗V_k` (see `AxisFactor`). The boundary penalty is a rank-
-/// `n_b` update handled by Woodbury with an `n_b × n_b` capacitance matrix. Every solve is a
-/// preconditioned CG on the exact normal equations with that Woodbury solve as preconditioner, so
-/// linear PDEs converge in one or two iterations (iterative refinement) and Allen–Cahn's
-/// Gauss–Newton systems, whose `N'(U)` term is not Kronecker-structured, in tens.
+/// with `M = Σ_k c_k (I ⊗ … ⊗ S_k ⊗ … ⊗ I)` (see `AxisFactor`), `E = ⊗E_k` the map to the
+/// posterior mean at the grid points and `W` its boundary rows. With `.euclidean` (default) the
+/// norm of `R` is the plain one, as in the paper. Each Gauss–Newton system
+/// `(I + τ₂ JᵀJ + ρ WᵀW) δ = −∇` is solved by conjugate gradients preconditioned with the exact
+/// inverse of `I + τ₂ M Σ̃ M + ρ WᵀW`, where `Σ̃` replaces `LᵀL` by its diagonal in the per-axis
+/// eigenbases: that inverse is diagonal in `⊗V_k` up to the rank-`n_b` boundary term, which
+/// Woodbury handles with an `n_b × n_b` capacitance matrix. With `.spectral` the residual is
+/// measured in that metric instead and linear problems are solved by the preconditioner alone.
 public final class KroneckerModel {
     let axes: [AxisFactor]
     let dims: [Int]
@@ -28,11 +29,18 @@ public final class KroneckerModel {
     let g: [Double]
     let tau2: Double
     let rho: Double
-    let fHat: [Double]
-    /// `D = 1 + τ₂ |μ|²`, μ the eigenvalues of `M`, in `vec` order.
+    /// `D = 1 + τ₂ |μ|² Πσ`: μ the eigenvalues of `M`, σ the per-axis metric diagonals.
     let diagonal: [Double]
+    /// `Πσ` per eigenvector: the spectral residual metric `Σ̃` in the eigenbasis.
+    let metricWeights: [Double]
+    let metric: ResidualMetric
     let capacitance: Cholesky
-    var cgIterations = 0
+    /// Preconditioned-CG iterations so far (all Gauss–Newton systems).
+    public private(set) var cgIterations = 0
+    /// Whether the last Gauss–Newton system's CG met its tolerance within the cap.
+    public private(set) var lastSystemConverged = true
+    /// Cap on CG iterations per Gauss–Newton system.
+    public var maxCGIterations = 500
     var gaussNewtonSteps = 0
 
     /// Builds the model: per-axis factorizations, the eigenbasis and the boundary capacitance.
@@ -62,21 +70,23 @@ public final class KroneckerModel {
         }
         tau2 = exp(options.logTauEquation)
         rho = options.boundaryWeight * exp(options.logTauBoundary)
-        var mr = [Double](repeating: 0, count: 1), mi = mr
+        var mr = [Double](repeating: 0, count: 1), mi = mr, sigma = [1.0]
         for a in axes {
-            var nr = [Double](), ni = [Double]()
-            nr.reserveCapacity(mr.count * a.count); ni.reserveCapacity(mr.count * a.count)
+            var nr = [Double](), ni = [Double](), ns = [Double]()
+            nr.reserveCapacity(mr.count * a.count); ni.reserveCapacity(mr.count * a.count); ns.reserveCapacity(mr.count * a.count)
             for s in 0..<mr.count {
                 for j in 0..<a.count {
                     nr.append(mr[s] + a.coefficient * a.eigenReal[j])
                     ni.append(mi[s] + a.coefficient * a.eigenImaginary[j])
+                    ns.append(sigma[s] * a.metricDiagonal[j])
                 }
             }
-            mr = nr; mi = ni
+            mr = nr; mi = ni; sigma = ns
         }
         let t2 = tau2
-        diagonal = (0..<mr.count).map { 1 + t2 * (mr[$0] * mr[$0] + mi[$0] * mi[$0]) }
-        fHat = KroneckerModel.applyEach(axes.map(\.lowerInverse), transposed: false, dims, f)
+        diagonal = (0..<mr.count).map { 1 + t2 * (mr[$0] * mr[$0] + mi[$0] * mi[$0]) * sigma[$0] }
+        metricWeights = sigma
+        metric = options.residualMetric
         capacitance = try KroneckerModel.capacitance(axes: axes, dims: dims, diagonal: diagonal, boundary: boundaryMulti, rho: rho)
     }
 
@@ -229,40 +239,68 @@ public final class KroneckerModel {
 
     struct Evaluation {
         var u: [Double]
-        var residual: [Double]      // L⁻¹R
+        var residual: [Double]
+        var weightedResidual: [Double]
         var boundaryResidual: [Double]
         var phi: Double
     }
 
-    func evaluate(_ c: [Double]) -> Evaluation {
-        let u = applyE(c)
-        let mc = applyM(c)
-        var rhat: [Double]
-        if pde == .allenCahn {
-            let nl = applyLinv(u.map(nonlinearity))
-            rhat = (0..<total).map { mc[$0] + nl[$0] - fHat[$0] }
-        } else {
-            rhat = (0..<total).map { mc[$0] - fHat[$0] }
-        }
-        let br = (0..<boundaryIndex.count).map { u[boundaryIndex[$0]] - g[$0] }
-        let phi = 0.5 * c.reduce(0) { $0 + $1 * $1 } + 0.5 * rho * br.reduce(0) { $0 + $1 * $1 }
-            + 0.5 * tau2 * rhat.reduce(0) { $0 + $1 * $1 }
-        return Evaluation(u: u, residual: rhat, boundaryResidual: br, phi: phi)
+    /// `Σ̃ x = (⊗V) diag(Πσ) (⊗V)ᴴ x` (real for real x).
+    func applyMetric(_ x: [Double]) -> [Double] {
+        var (zr, zi) = transform(x, nil, inverse: false)
+        for i in 0..<total { zr[i] *= metricWeights[i] }
+        if zi != nil { for i in 0..<total { zi![i] *= metricWeights[i] } }
+        return transform(zr, zi, inverse: true).0
     }
 
-    /// `J x` and `Jᵀ x` for the Jacobian `J = M + L⁻¹ diag(N'(U)) L` of `L⁻¹R`.
+    /// The residual in the coordinates the metric is applied to: `R = Aα + N(U) − f` (Euclidean)
+    /// or the whitened `L⁻¹R` (spectral), and the value of `½ τ₂ ‖·‖²` in that metric.
+    func evaluate(_ c: [Double]) -> Evaluation {
+        let u = applyE(c)
+        let r: [Double]
+        switch metric {
+        case .euclidean:
+            let lmc = applyL(applyM(c))
+            r = (0..<total).map { lmc[$0] + nonlinearity(u[$0]) - f[$0] }
+        case .spectral:
+            let mc = applyM(c)
+            let rest = applyLinv((0..<total).map { nonlinearity(u[$0]) - f[$0] })
+            r = (0..<total).map { mc[$0] + rest[$0] }
+        }
+        let weighted = metric == .euclidean ? r : applyMetric(r)
+        let br = (0..<boundaryIndex.count).map { u[boundaryIndex[$0]] - g[$0] }
+        let phi = 0.5 * c.reduce(0) { $0 + $1 * $1 } + 0.5 * rho * br.reduce(0) { $0 + $1 * $1 }
+            + 0.5 * tau2 * zip(r, weighted).reduce(0) { $0 + $1.0 * $1.1 }
+        return Evaluation(u: u, residual: r, weightedResidual: weighted, boundaryResidual: br, phi: phi)
+    }
+
+    /// `J x` and `Jᵀ x` for the Jacobian of the residual: `J = L M + diag(N'(U)) E` (Euclidean) or
+    /// `M + L⁻¹ diag(N'(U)) E` (spectral).
     func applyJ(_ x: [Double], _ np: [Double]?, transposed: Bool) -> [Double] {
-        var y = applyM(x, transposed: transposed)
+        let euclidean = metric == .euclidean
+        var y: [Double]
+        if transposed {
+            y = euclidean ? applyM(applyLT(x), transposed: true) : applyM(x, transposed: true)
+        } else {
+            y = euclidean ? applyL(applyM(x)) : applyM(x)
+        }
         guard let np else { return y }
-        let t = transposed ? applyET(zip(np, applyLinvT(x)).map { $0 * $1 }) : applyLinv(zip(np, applyE(x)).map { $0 * $1 })
+        let t: [Double]
+        if transposed {
+            let v = euclidean ? x : applyLinvT(x)
+            t = applyET(zip(np, v).map { $0 * $1 })
+        } else {
+            let v = zip(np, applyE(x)).map { $0 * $1 }
+            t = euclidean ? v : applyLinv(v)
+        }
         for i in 0..<total { y[i] += t[i] }
         return y
     }
 
-    /// The gradient `c + ρWᵀ(Wc − g) + τ₂ Jᵀ L⁻¹R` of the objective in `c`.
+    /// The gradient `c + ρWᵀ(Wc − g) + τ₂ JᵀR` of the objective in `c`.
     func gradient(_ c: [Double], _ e: Evaluation) -> [Double] {
         let np = pde == .allenCahn ? e.u.map(nonlinearityDerivative) : nil
-        let jr = applyJ(e.residual, np, transposed: true)
+        let jr = applyJ(e.weightedResidual, np, transposed: true)
         let wr = applyWT(e.boundaryResidual)
         return (0..<total).map { c[$0] + rho * wr[$0] + tau2 * jr[$0] }
     }
@@ -282,16 +320,18 @@ public final class KroneckerModel {
             let np = linear ? nil : e.u.map(nonlinearityDerivative)
             let op = ClosureOperator(dimension: total) { [self] x, y in
                 let v = Array(x)
-                let jj = applyJ(applyJ(v, np, transposed: false), np, transposed: true)
+                let jv = applyJ(v, np, transposed: false)
+                let jj = applyJ(metric == .euclidean ? jv : applyMetric(jv), np, transposed: true)
                 let ww = applyWT(applyW(v))
                 for i in 0..<total { y[i] = v[i] + tau2 * jj[i] + rho * ww[i] }
             }
-            let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: 200)
+            let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
             let r: ConjugateGradient.Result
             do { r = try cg.solve(op, grad.map { -$0 }, preconditioner: pre) } catch {
                 throw GaussianProcessPDEError.indefiniteGram("Gauss–Newton system: \(error)")
             }
             cgIterations += r.iterations
+            lastSystemConverged = r.converged
             gaussNewtonSteps += 1
             var t = 1.0, accepted = false
             for _ in 0..<30 {
@@ -329,6 +369,18 @@ public final class KroneckerModel {
     var halfLogDeterminant: Double {
         0.5 * axes.enumerated().reduce(0) { $0 + Double(total / dims[$1.offset]) * $1.element.logDeterminant }
     }
+}
+
+/// How the equation residual `R` is measured in the Kronecker solver's objective.
+public enum ResidualMetric: Sendable, Equatable {
+    /// `‖R‖²`, the paper's objective. Solved by preconditioned CG with the spectral solve as the
+    /// preconditioner (slow to converge: the two metrics differ near the boundary).
+    case euclidean
+    /// `(L⁻¹R)ᵀ Σ̃ (L⁻¹R)` with `Σ̃ = ⊗ V_k diag(σ_k) V_kᴴ`, `σ_k = diag(V_kᴴ L_kᵀ L_k V_k)`: the
+    /// closest metric to the Euclidean one that the per-axis eigenbases diagonalize (equal to it
+    /// when each axis's Gram matrix commutes with its derivative Gram matrix, as on a periodic
+    /// grid). Linear problems are then solved exactly by one structured solve (default).
+    case spectral
 }
 
 extension PDEOperator {
