@@ -23,6 +23,7 @@ public struct AdamGPSolver: Sendable {
     /// Record the test error every `recordEvery` steps when the exact solution is known (0: never).
     public var recordEvery: Int
 
+    /// The paper's solver with the reference initialization (μ evenly on [0, F]) by default.
     public init(options: GPPDEOptions = GPPDEOptions(initialization: .reference, frequencyScale: 20), steps: Int,
                 learningRate: Double = 0.01, recordEvery: Int = 100) {
         self.options = options
@@ -55,7 +56,7 @@ public struct AdamGPSolver: Sendable {
                           logTau1: Double, logTau2: Double) throws -> Evaluation {
         try options.validate()
         guard problem.dimension == 1 else {
-            throw GaussianProcessPDEError.dimensionMismatch("this version solves 1-D problems; the 2-D Kronecker solver is not built yet")
+            throw GaussianProcessPDEError.dimensionMismatch("the Adam solver handles 1-D problems (use FastGPSolver in d dimensions)")
         }
         let grid = try Grid1D(lower: problem.domain[0].lowerBound, upper: problem.domain[0].upperBound, count: gridSize)
         guard u.count == gridSize else { throw GaussianProcessPDEError.dimensionMismatch("\(u.count) values for \(gridSize) grid points") }
@@ -111,7 +112,7 @@ public struct AdamGPSolver: Sendable {
             throw GaussianProcessPDEError.invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive")
         }
         guard problem.dimension == 1 else {
-            throw GaussianProcessPDEError.dimensionMismatch("this version solves 1-D problems; the 2-D Kronecker solver is not built yet")
+            throw GaussianProcessPDEError.dimensionMismatch("the Adam solver handles 1-D problems (use FastGPSolver in d dimensions)")
         }
         let clock = Stopwatch()
         var overhead = 0.0     // test-error evaluations, excluded from the reported seconds

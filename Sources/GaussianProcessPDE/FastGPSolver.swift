@@ -5,8 +5,10 @@ import LinearAlgebra
 /// linear PDEs, Gauss–Newton for Allen–Cahn), and the hyperparameters are fitted by L-BFGS on
 /// the objective with `U` eliminated (variable projection; the gradient is the partial gradient
 /// at the optimal `U`, by the envelope theorem). Frequencies start from the source's periodogram
-/// by default. This version handles 1-D problems (`Model1D`); 2-D problems are rejected with an
-/// error (the Kronecker solver is still open).
+/// by default. In 1-D the solve is exact (whitened Householder QR, `Model1D`). In d ≥ 2 dimensions
+/// the `KroneckerModel` solves for U by Gauss–Newton with PCG (capped by `linearIterationCap`)
+/// and the hyperparameters keep their data-driven start (one periodogram per axis, from the
+/// source and the boundary data along that axis).
 public struct FastGPSolver: Sendable {
     /// Model settings.
     public var options: GPPDEOptions
@@ -21,6 +23,7 @@ public struct FastGPSolver: Sendable {
     /// (default 1000).
     public var linearIterationCap: Int = 1000
 
+    /// Solver B with the given model settings and iteration budgets.
     public init(options: GPPDEOptions = GPPDEOptions(), hyperparameterIterations: Int = 30, gaussNewtonIterations: Int = 20,
                 recordTestError: Bool = true) {
         self.options = options

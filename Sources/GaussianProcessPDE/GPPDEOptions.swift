@@ -30,6 +30,7 @@ public struct GPPDEOptions: Sendable {
     /// fast solver always uses the Euclidean norm, the paper's objective).
     public var residualMetric: ResidualMetric = .euclidean
 
+    /// Settings; every default is listed on its property.
     public init(family: KernelFamily = .gaussianMixture, components: Int = 30, jitter: Double = 1e-6,
                 logTauBoundary: Double = 12, logTauEquation: Double = 12, boundaryWeight: Double = 200,
                 initialization: KernelInitialization = .periodogram(width: 2), frequencyScale: Double = 20) {

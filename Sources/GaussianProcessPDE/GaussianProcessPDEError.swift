@@ -13,6 +13,7 @@ public enum GaussianProcessPDEError: Error, Equatable, Sendable, CustomStringCon
     /// A Gram matrix stayed indefinite after jitter escalation.
     case indefiniteGram(String)
 
+    /// A one-line message naming what was wrong.
     public var description: String {
         switch self {
         case let .invalidGrid(d): return "invalid grid: \(d)"

@@ -2,16 +2,27 @@ import Foundation
 
 /// The benchmark problems of GP-HM (Fang et al., ICLR 2024), with sources derived by hand.
 public enum PDEBenchmark: String, Sendable, CaseIterable {
+    /// Poisson 1-D, u = sin(100x) on [0, 2π], 400 points, F = 20.
     case poisson1dSin100x = "poisson1d-sin100x"
+    /// Poisson 1-D, u = x sin(200x) on [0, 2π], 900 points, F = 50.
     case poisson1dXSin200x = "poisson1d-xsin200x"
+    /// Poisson 1-D, u = sin(6x) cos(100x) on [0, 2π], 400 points, F = 20.
     case poisson1dSin6xCos100x = "poisson1d-sin6xcos100x"
+    /// Poisson 1-D, u = sin x + 0.1 sin 20x + 0.05 cos 100x on [0, 1], 900 points, F = 30.
     case poisson1dMultiscale = "poisson1d-multiscale"
+    /// Poisson 1-D, u = sin(500x) − 2(x − 0.5)² on [0, 1], 400 points, F = 100.
     case poisson1dSin500x = "poisson1d-sin500x"
+    /// Allen–Cahn 1-D, u = sin(100x) on [0, 2π], 400 points, F = 20.
     case allenCahn1dSin100x = "allencahn1d-sin100x"
+    /// Allen–Cahn 1-D, u = sin(6x) cos(100x) on [0, 2π], 400 points, F = 20.
     case allenCahn1dSin6xCos100x = "allencahn1d-sin6xcos100x"
+    /// Poisson 2-D, u = sin(100x) sin(100y) on [0, 2π]², 400², F = 20.
     case poisson2dSin100xSin100y = "poisson2d-sin100xsin100y"
+    /// Poisson 2-D, u = sin(6x) cos(20x) + sin(6y) cos(20y) on [0, 2π]², 200², F = 20.
     case poisson2dSin6xCos20x = "poisson2d-sin6xcos20x"
+    /// Allen–Cahn 2-D, u = v(x) v(y), v = sin x + 0.1 sin 20x + cos 100x, on [0, 1]², 400², F = 30.
     case allenCahn2dMultiscale = "allencahn2d-multiscale"
+    /// Advection β u_x + u_t = 0, u = sin(x − 200t), x ∈ [0, 2π], t ∈ [0, 1], 200², F = 40.
     case advectionBeta200 = "advection-beta200"
 
     /// Collocation points per dimension (the paper's grid).
