@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "OptimalTransportTests", dependencies: ["OptimalTransport", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SlicedWassersteinTests", dependencies: ["SlicedWasserstein", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SensitivitySamplingTests", dependencies: ["SensitivitySampling", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "GaussianProcessPDETests", dependencies: ["GaussianProcessPDE", "LinearAlgebra", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -79,8 +79,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument {
         case .sinkhorn: try SinkhornSuite.run(&context)
         case .sliced: try SlicedSuite.run(&context)
         case .sensitivity: try SensitivitySuite.run(&context)
-        case .gpPDE:
-            print("\n== \(rawValue) ==\n(suite not implemented yet: its issue is open)")
+        case .gpPDE: try GPPDESuite.run(&context)
         }
     }
 }

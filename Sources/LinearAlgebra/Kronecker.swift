@@ -20,37 +20,62 @@ public enum Kronecker {
         var dims = factors.map(\.columns)
         var current = x
         for t in stride(from: factors.count - 1, through: 0, by: -1) {
-            let a = factors[t]
-            let fast = dims[(t + 1)...].reduce(1, *)
-            let slow = dims[..<t].reduce(1, *)
-            let n = a.columns, m = a.rows
-            var next = [Double](repeating: 0, count: fast * m * slow)
-            if fast * m * slow > 0 && n > 0 {
-                a.withUnsafeBufferPointer { ab in
-                    current.withUnsafeBufferPointer { xb in
-                        next.withUnsafeMutableBufferPointer { yb in
-                            if fast == 1 {
-                                // out (m × slow) = A · X (n × slow)
-                                UnsafeBLAS.gemm(transposeA: false, transposeB: false, m: m, n: slow, k: n, alpha: 1,
-                                                a: ab.baseAddress!, lda: Swift.max(m, 1), b: xb.baseAddress!, ldb: n,
-                                                beta: 0, c: yb.baseAddress!, ldc: m)
-                            } else {
-                                // for each slow index: out (fast × m) = X (fast × n) · Aᵀ
-                                for s in 0..<slow {
-                                    UnsafeBLAS.gemm(transposeA: false, transposeB: true, m: fast, n: m, k: n, alpha: 1,
-                                                    a: xb.baseAddress! + s * fast * n, lda: fast,
-                                                    b: ab.baseAddress!, ldb: Swift.max(m, 1),
-                                                    beta: 0, c: yb.baseAddress! + s * fast * m, ldc: fast)
-                                }
-                            }
+            current = applyUnchecked(factors[t], transposed: false, axis: t, dimensions: dims, current)
+            dims[t] = factors[t].rows
+        }
+        return current
+    }
+
+    /// `y = (I ⊗ … ⊗ op(A) ⊗ … ⊗ I) x`: `A` (or `Aᵀ` when `transposed`) applied along axis `axis`
+    /// of a tensor with the given dimensions (last axis fastest); the axis changes length from
+    /// `dimensions[axis]` to the rows of `op(A)`.
+    /// - Throws: `.dimensionMismatch` if `x.count ≠ Π dimensions`, the axis is out of range, or
+    ///   `op(A)` does not take `dimensions[axis]` entries.
+    /// - Complexity: O(N m) for a tensor of N entries and `op(A)` with m rows.
+    public static func apply(_ a: Matrix, transposed: Bool = false, alongAxis axis: Int, dimensions: [Int],
+                             to x: [Double]) throws -> [Double] {
+        let routine = "Kronecker.apply"
+        guard axis >= 0 && axis < dimensions.count else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(axis) of a \(dimensions.count)-axis tensor")
+        }
+        guard x.count == dimensions.reduce(1, *) else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dimensions) has \(dimensions.reduce(1, *)) entries, got \(x.count)")
+        }
+        guard (transposed ? a.rows : a.columns) == dimensions[axis] else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "a \(a.rows)×\(a.columns) matrix\(transposed ? " (transposed)" : "") along an axis of length \(dimensions[axis])")
+        }
+        return applyUnchecked(a, transposed: transposed, axis: axis, dimensions: dimensions, x)
+    }
+
+    /// `apply` without argument checks (callers guarantee the shapes).
+    static func applyUnchecked(_ a: Matrix, transposed: Bool, axis t: Int, dimensions dims: [Int], _ x: [Double]) -> [Double] {
+        let fast = dims[(t + 1)...].reduce(1, *)
+        let slow = dims[..<t].reduce(1, *)
+        let n = transposed ? a.rows : a.columns, m = transposed ? a.columns : a.rows
+        let lda = Swift.max(a.rows, 1)
+        var next = [Double](repeating: 0, count: fast * m * slow)
+        guard fast * m * slow > 0 && n > 0 else { return next }
+        a.withUnsafeBufferPointer { ab in
+            x.withUnsafeBufferPointer { xb in
+                next.withUnsafeMutableBufferPointer { yb in
+                    if fast == 1 {
+                        // out (m × slow) = op(A) · X (n × slow)
+                        UnsafeBLAS.gemm(transposeA: transposed, transposeB: false, m: m, n: slow, k: n, alpha: 1,
+                                        a: ab.baseAddress!, lda: lda, b: xb.baseAddress!, ldb: n,
+                                        beta: 0, c: yb.baseAddress!, ldc: m)
+                    } else {
+                        // for each slow index: out (fast × m) = X (fast × n) · op(A)ᵀ
+                        for s in 0..<slow {
+                            UnsafeBLAS.gemm(transposeA: false, transposeB: !transposed, m: fast, n: m, k: n, alpha: 1,
+                                            a: xb.baseAddress! + s * fast * n, lda: fast,
+                                            b: ab.baseAddress!, ldb: lda,
+                                            beta: 0, c: yb.baseAddress! + s * fast * m, ldc: fast)
                         }
                     }
                 }
             }
-            dims[t] = m
-            current = next
         }
-        return current
+        return next
     }
 
     /// The explicit product `A₁ ⊗ … ⊗ A_K` (for tests and small problems only).

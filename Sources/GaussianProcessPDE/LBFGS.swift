@@ -1,0 +1,88 @@
+/// Limited-memory BFGS with Armijo backtracking, for the hyperparameter fits. A trial point whose
+/// objective is not finite (e.g. a Gram matrix that lost definiteness) counts as a failed step.
+struct LBFGS {
+    var memory = 10
+    var maxIterations = 60
+    var gradientTolerance = 1e-10
+    var maxStepNorm = 1.0
+
+    struct Outcome {
+        var x: [Double]
+        var value: Double
+        var iterations: Int
+        var evaluations: Int
+        var history: [Double]
+    }
+
+    /// Minimizes `f`, which returns the value and gradient (nil when undefined at the point).
+    func minimize(_ x0: [Double], observe: ((Int, Double) -> Void)? = nil, _ f: ([Double]) -> (Double, [Double])?) -> Outcome {
+        var x = x0
+        guard var (fx, g) = f(x) else { return Outcome(x: x0, value: .nan, iterations: 0, evaluations: 1, history: []) }
+        var s: [[Double]] = [], y: [[Double]] = []
+        var history = [fx]
+        var evaluations = 1
+        var iterations = 0
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        while iterations < maxIterations {
+            let gnorm = dot(g, g).squareRoot()
+            if gnorm <= gradientTolerance { break }
+            // Two-loop recursion.
+            var q = g
+            var alphas: [Double] = []
+            for k in stride(from: s.count - 1, through: 0, by: -1) {
+                let rho = 1 / dot(y[k], s[k])
+                let a = rho * dot(s[k], q)
+                alphas.append(a)
+                for i in 0..<q.count { q[i] -= a * y[k][i] }
+            }
+            if let sl = s.last, let yl = y.last {
+                let gamma = dot(sl, yl) / dot(yl, yl)
+                for i in 0..<q.count { q[i] *= gamma }
+            } else {
+                let scale = min(1, maxStepNorm / max(gnorm, 1e-300))
+                for i in 0..<q.count { q[i] *= scale }
+            }
+            for (idx, k) in (0..<s.count).enumerated() {
+                let rho = 1 / dot(y[k], s[k])
+                let b = rho * dot(y[k], q)
+                let a = alphas[s.count - 1 - idx]
+                for i in 0..<q.count { q[i] += s[k][i] * (a - b) }
+            }
+            var d = q.map { -$0 }
+            var slope = dot(g, d)
+            if !(slope < 0) {   // not a descent direction: restart with steepest descent
+                s.removeAll(); y.removeAll()
+                let scale = min(1, maxStepNorm / max(gnorm, 1e-300))
+                d = g.map { -$0 * scale }
+                slope = dot(g, d)
+            }
+            let dn = dot(d, d).squareRoot()
+            if dn > maxStepNorm { d = d.map { $0 * maxStepNorm / dn }; slope *= maxStepNorm / dn }
+            var t = 1.0
+            var accepted: (Double, [Double], [Double])?
+            for _ in 0..<30 {
+                let xt = (0..<x.count).map { x[$0] + t * d[$0] }
+                evaluations += 1
+                if let (ft, gt) = f(xt), ft.isFinite, ft <= fx + 1e-4 * t * slope {
+                    accepted = (ft, gt, xt)
+                    break
+                }
+                t *= 0.5
+            }
+            guard let (fNew, gNew, xNew) = accepted else { break }
+            let sk = (0..<x.count).map { xNew[$0] - x[$0] }
+            let yk = (0..<x.count).map { gNew[$0] - g[$0] }
+            if dot(sk, yk) > 1e-12 * dot(sk, sk).squareRoot() * dot(yk, yk).squareRoot() {
+                s.append(sk); y.append(yk)
+                if s.count > memory { s.removeFirst(); y.removeFirst() }
+            }
+            let improvement = fx - fNew
+            x = xNew; fx = fNew; g = gNew
+            history.append(fx)
+            iterations += 1
+            observe?(iterations, fx)
+            if improvement <= 1e-15 * max(1, abs(fx)) { break }
+        }
+        return Outcome(x: x, value: fx, iterations: iterations, evaluations: evaluations, history: history)
+    }
+}

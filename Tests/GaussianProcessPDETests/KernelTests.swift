@@ -1,0 +1,83 @@
+import Foundation
+import GaussianProcessPDE
+import LinearAlgebra
+import TestSupport
+import XCTest
+
+final class KernelTests: XCTestCase {
+    func kernels() throws -> [SpectralKernel] {
+        var g = Xoshiro256StarStar(seed: 1)
+        return try KernelFamily.allCases.map { family in
+            let q = 3
+            let learns = family == .gaussianMixture || family == .studentTMixture
+            return try SpectralKernel(family: family, logWeights: (0..<q).map { _ in g.double(in: -1...0.5) },
+                                      logScales: (0..<q).map { _ in g.double(in: -1...1) },
+                                      frequencies: (0..<q).map { _ in learns ? g.double(in: 0...2) : 0 })
+        }
+    }
+
+    func testInputDerivativesMatchFiniteDifferences() throws {
+        for k in try kernels() {
+            for r in [-1.3, -0.4, 0.2, 0.7, 1.9] {
+                for n in 1...4 {
+                    let h = 1e-5
+                    let fd = (k.value(r + h, derivative: n - 1) - k.value(r - h, derivative: n - 1)) / (2 * h)
+                    XCTAssertEqual(k.value(r, derivative: n), fd, accuracy: 1e-6 * max(1, abs(fd)), "\(k.family) order \(n) at r = \(r)")
+                }
+            }
+            // Mixed derivatives: ∂_x ∂_x' k(x − x') = −k''(x − x'), checked directly.
+            let h = 1e-4, x = 0.3, y = -0.5
+            let mixed = (k.covariance(x + h, y + h) - k.covariance(x + h, y - h) - k.covariance(x - h, y + h) + k.covariance(x - h, y - h)) / (4 * h * h)
+            XCTAssertEqual(k.covariance(x, y, orderX: 1, orderY: 1), mixed, accuracy: 1e-5 * max(1, abs(mixed)))
+            XCTAssertEqual(k.covariance(x, y, orderX: 2, orderY: 2), k.value(x - y, derivative: 4), accuracy: 1e-12)
+            XCTAssertEqual(k.value(0.4), k.value(-0.4), accuracy: 1e-15)   // even
+        }
+    }
+
+    func testParameterGradientsMatchFiniteDifferences() throws {
+        for k in try kernels() {
+            for n in 0...2 {
+                for r in [0.0, 0.35, -1.1] {
+                    let g = k.parameterGradient(r, derivative: n)
+                    XCTAssertEqual(g.count, k.parameterCount)
+                    for p in 0..<k.parameterCount {
+                        var kp = k, km = k
+                        var theta = k.parameters
+                        theta[p] += 1e-6; kp.parameters = theta
+                        theta[p] -= 2e-6; km.parameters = theta
+                        let fd = (kp.value(r, derivative: n) - km.value(r, derivative: n)) / 2e-6
+                        XCTAssertEqual(g[p], fd, accuracy: 1e-6 * max(1, abs(fd)), "\(k.family) order \(n) parameter \(p) r \(r)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testToeplitzGramEqualsDirectEvaluation() throws {
+        let grid = try Grid1D(lower: -1, upper: 2, count: 17)
+        for k in try kernels() {
+            for n in 0...2 {
+                let t = k.gram(grid: grid, derivative: n, jitter: 0)
+                let direct = Matrix(rows: 17, columns: 17) { i, j in k.value(grid.point(i) - grid.point(j), derivative: n) }
+                XCTAssertLessThan(maxDifference(t, direct), 1e-12, "\(k.family) order \(n)")
+                let cross = k.cross(points: grid.points, grid: grid, derivative: n)
+                XCTAssertLessThan(maxDifference(cross, direct), 1e-12)
+            }
+        }
+    }
+
+    func testKernelValidation() throws {
+        assertThrows(["at least one component", "Q = 0"]) { try SpectralKernel(family: .gaussianMixture, logWeights: [], logScales: [], frequencies: []) }
+        assertThrows(["log scale of component 1"]) {
+            try SpectralKernel(family: .gaussianMixture, logWeights: [0, 0], logScales: [0, .nan], frequencies: [0, 1])
+        }
+        assertThrows(["has no frequencies"]) { try SpectralKernel(family: .squaredExponential, logWeights: [0], logScales: [0], frequencies: [1]) }
+        assertThrows(["Q = 0"]) { try SpectralKernel.reference(.studentTMixture, components: 0, maxFrequency: 5) }
+        assertThrows(["at least 3 points"]) { try Grid1D(lower: 0, upper: 1, count: 2) }
+        assertThrows(["empty or not finite"]) { try Grid1D(lower: 1, upper: 1, count: 5) }
+        let reference = try SpectralKernel.reference(.gaussianMixture, components: 30, maxFrequency: 20)
+        XCTAssertEqual(reference.frequencies.first, 0)
+        XCTAssertEqual(reference.frequencies.last!, 20, accuracy: 1e-12)
+        XCTAssertEqual(reference.value(0), 1, accuracy: 1e-12)   // Σ w = 1
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import GaussianProcessPDE
+import LinearAlgebra
+import TestSupport
+import XCTest
+
+/// The d-dimensional Kronecker solver against explicit dense products on small grids.
+final class KroneckerSolverTests: XCTestCase {
+    /// Small problems of each operator and dimension (manufactured solutions).
+    func problems() throws -> [(PDEProblem, [Int])] {
+        [
+            (try PDEProblem(name: "poisson2d", pde: .poisson, domain: [0...1, 0...2],
+                            solution: { sin(2 * $0[0]) * cos($0[1]) }, source: { -5 * sin(2 * $0[0]) * cos($0[1]) }), [5, 4]),
+            (try PDEProblem(name: "allencahn2d", pde: .allenCahn, domain: [0...1, 0...1], solution: { sin(2 * $0[0] + $0[1]) }, source: { x in
+                let u = sin(2 * x[0] + x[1]); return -5 * u + u * (u * u - 1)
+            }), [4, 5]),
+            (try PDEProblem(name: "advection", pde: .advection(beta: 3), domain: [0...2, 0...1],
+                            solution: { sin($0[0] - 3 * $0[1]) }, source: { _ in 0 }), [5, 4]),
+            (try PDEProblem(name: "poisson3d", pde: .poisson, domain: [0...1, 0...1, 0...1],
+                            solution: { sin($0[0]) * sin($0[1]) * sin($0[2]) }, source: { -3 * sin($0[0]) * sin($0[1]) * sin($0[2]) }), [4, 3, 4]),
+        ]
+    }
+
+    /// The model's objective equals the dense formula
+    /// `½ log|K| + ½ αᵀKα + ½ ρ‖u_b − g‖² + ½ τ₂ RᵀR`, `R = Aα + N(u) − f`, `u = K_true α`,
+    /// evaluated with explicit Kronecker products; and the solver's U satisfies its normal
+    /// equations (the gradient vanishes).
+    func testObjectiveEqualsTheExplicitProductAndSolutionIsStationary() throws {
+        let options = GPPDEOptions(components: 3, jitter: 1e-4, logTauBoundary: 4, logTauEquation: 4, boundaryWeight: 2)
+        for (p, sizes) in try problems() {
+            let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
+            var g = Xoshiro256StarStar(seed: 5)
+            let kernels = try grids.map { _ in
+                try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
+                                   logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
+            }
+            let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
+            let n = model.unknowns
+            let c = (0..<n).map { _ in g.double(in: -1...1) }
+
+            // Dense pieces. Jitter: the same relative rule as the model (no escalation needed here).
+            let jit = kernels.map { options.jitter * $0.value(0) }
+            let kj = (0..<grids.count).map { kernels[$0].gram(grid: grids[$0], derivative: 0, jitter: jit[$0]) }
+            let kt = (0..<grids.count).map { kernels[$0].gram(grid: grids[$0], derivative: 0) }
+            let chols = try kj.map { try Cholesky($0) }
+            let lFull = Kronecker.product(chols.map(\.factor))
+            var alphaM = try Matrix(rows: n, columns: 1, elements: c)
+            try BLAS.trsm(lFull, lower: true, transpose: true, &alphaM)
+            let alpha = alphaM.elements
+            let kFull = Kronecker.product(kj)
+            let kTrue = Kronecker.product(kt)
+            var aFull = Matrix(rows: n, columns: n)
+            let terms: [(Int, Double)]
+            switch p.pde {
+            case .advection(let beta): terms = [(1, beta), (1, 1)]
+            default: terms = [(Int, Double)](repeating: (2, 1), count: grids.count)
+            }
+            for (k, t) in terms.enumerated() {
+                let factors = (0..<grids.count).map { $0 == k ? kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
+                aFull = try aFull.adding(Kronecker.product(factors).scaled(by: t.1))
+            }
+            let u = try kTrue.multiplied(by: alpha)
+            let points = Array(GridPointsForTests(grids))
+            let f = points.map(p.source)
+            let au = try aFull.multiplied(by: alpha)
+            let r = (0..<n).map { i -> Double in
+                let nl = p.pde == .allenCahn ? u[i] * (u[i] * u[i] - 1) : 0
+                return au[i] + nl - f[i]
+            }
+            var boundary = 0.0
+            for (i, x) in points.enumerated() where zip(x, grids).contains(where: { $0 == $1.lower || $0 == $1.upper }) {
+                boundary += (u[i] - p.boundary(x)) * (u[i] - p.boundary(x))
+            }
+            let rho = options.boundaryWeight * exp(options.logTauBoundary), tau2 = exp(options.logTauEquation)
+            let logDet = try Cholesky(kFull).logDeterminant
+            let quad = try BLAS.dot(alpha, try kFull.multiplied(by: alpha))
+            let expected = 0.5 * logDet + 0.5 * quad + 0.5 * rho * boundary + 0.5 * tau2 * (try BLAS.dot(r, r))
+            XCTAssertEqual(model.objective(at: c), expected, accuracy: 1e-8 * abs(expected), p.name)
+
+            // Normal equations at the minimizer: the gradient vanishes relative to its size at 0.
+            let cStar = try model.minimize()
+            let g0 = model.gradient(at: [Double](repeating: 0, count: n)).map(abs).max()!
+            XCTAssertLessThan(model.gradient(at: cStar).map(abs).max()!, 1e-8 * g0, p.name)
+            XCTAssertLessThan(model.objective(at: cStar), model.objective(at: c), p.name)
+        }
+    }
+
+    /// Prediction on a grid (one sweep per axis) equals the explicit product `(⊗K*_k) A` and the
+    /// pointwise prediction.
+    func testPredictionEqualsTheExplicitProduct() throws {
+        let (p, sizes) = try problems()[3]
+        let s = try FastGPSolver(options: GPPDEOptions(components: 2), recordTestError: false).solve(p, gridSize: sizes.max()!)
+        let axes: [[Double]] = [[0.1, 0.5, 0.93], [0.2, 0.77], [0.05, 0.4, 0.6, 0.99]]
+        let cross = (0..<3).map { s.kernels[$0].cross(points: axes[$0], grid: s.grids[$0]) }
+        let explicit = try Kronecker.product(cross).multiplied(by: s.coefficients)
+        let viaGrid = try s.predict(onGrid: axes)
+        var pointwise: [[Double]] = []
+        for a in axes[0] { for b in axes[1] { for c in axes[2] { pointwise.append([a, b, c]) } } }
+        let viaPoints = try s.predict(pointwise)
+        for i in 0..<explicit.count {
+            XCTAssertEqual(viaGrid[i], explicit[i], accuracy: 1e-10 * max(1, abs(explicit[i])))
+            XCTAssertEqual(viaPoints[i], explicit[i], accuracy: 1e-10 * max(1, abs(explicit[i])))
+        }
+        assertThrows(["2 coordinates for a 3-D solution"]) { try s.predict([[0.1, 0.2]]) }
+        assertThrows(["prediction point"]) { try s.predict([[0.1, .nan, 0.2]]) }
+    }
+
+    /// A high-frequency 2-D Poisson problem: the Kronecker solver with the periodogram start.
+    func testTwoDimensionalHighFrequencyPoisson() throws {
+        let p = try PDEProblem(name: "sin40", pde: .poisson, domain: [0...(2 * .pi), 0...(2 * .pi)],
+                               solution: { sin(40 * $0[0]) * sin(40 * $0[1]) }, source: { -3200 * sin(40 * $0[0]) * sin(40 * $0[1]) })
+        let s = try FastGPSolver().solve(p, gridSize: 160)
+        XCTAssertLessThanOrEqual(try s.relativeError(exact: p.solution!, pointsPerDimension: 120), 1e-3)
+    }
+}
+
+/// Grid points in `vec` order (last axis fastest), for the dense reference computations.
+struct GridPointsForTests: Sequence {
+    let grids: [Grid1D]
+    init(_ grids: [Grid1D]) { self.grids = grids }
+    func makeIterator() -> IndexingIterator<[[Double]]> {
+        var out: [[Double]] = [[]]
+        for g in grids { out = out.flatMap { prefix in g.points.map { prefix + [$0] } } }
+        return out.makeIterator()
+    }
+}
+
+/// Random small problems through the public solvers: finite results, the prediction on the grid
+/// equals `U − jitter·A` in 1-D, and the Kronecker solution is stationary.
+final class GaussianProcessPDEPropertyTests: XCTestCase {
+    func testRandomProblemsGiveStationaryFiniteSolutions() throws {
+        forAll(cases: 8) { g, _ in
+            let d = g.int(in: 1...2)
+            let a = g.double(in: 0.5...3), b = g.double(in: 0.5...3), lo = g.double(in: -1...1)
+            let domain = (0..<d).map { _ in lo...(lo + g.double(in: 1...3)) }
+            let pdeChoice = g.int(in: 0...(d == 2 ? 2 : 1))
+            let pde: PDEOperator = pdeChoice == 0 ? .poisson : pdeChoice == 1 ? .allenCahn : .advection(beta: g.double(in: 0.5...2))
+            let p = try PDEProblem(name: "random", pde: pde, domain: domain, source: { x in sin(a * x[0]) + (x.count > 1 ? cos(b * x[1]) : 0) },
+                                   boundary: { x in cos(b * x[0]) })
+            let n = g.int(in: 5...12)
+            let options = GPPDEOptions(components: g.int(in: 1...4), jitter: 1e-4, logTauBoundary: 4, logTauEquation: 4)
+            let s = try FastGPSolver(options: options, hyperparameterIterations: d == 1 ? 2 : 0, recordTestError: false).solve(p, gridSize: n)
+            XCTAssertTrue(s.values.allSatisfy(\.isFinite) && s.coefficients.allSatisfy(\.isFinite))
+            let mid = try s.predict([domain.map { ($0.lowerBound + $0.upperBound) / 2 }])
+            XCTAssertTrue(mid[0].isFinite)
+            if d == 2 {
+                let grids = try domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: n) }
+                let model = try KroneckerModel(problem: p, grids: grids, kernels: s.kernels, options: options)
+                let c = try model.minimize()
+                let g0 = model.gradient(at: [Double](repeating: 0, count: model.unknowns)).map(abs).max()!
+                XCTAssertLessThan(model.gradient(at: c).map(abs).max()!, 1e-7 * max(g0, 1))
+                XCTAssertLessThan(maxDifference(model.values(at: c), s.values), 1e-6 * (1 + s.values.map(abs).max()!))
+            }
+        }
+    }
+}
