@@ -83,21 +83,8 @@ public struct AdamGPSolver: Sendable {
         var gu = (0..<n).map { alpha[$0] + tau2 * (v[$0] + model.nonlinearityDerivative(u[$0]) * r[$0]) }
         gu[0] += lambda * tau1 * b0
         gu[n - 1] += lambda * tau1 * b1
-        // Hyperparameters through Toeplitz lag sums.
-        let kinv = try chol.inverse()
-        let traceLags = ToeplitzForms.traceLags(kinv.elements, n)
-        let aa = ToeplitzForms.symmetricLags(alpha, alpha)
-        let ra = ToeplitzForms.symmetricLags(r, alpha)
-        let va = ToeplitzForms.symmetricLags(v, alpha)
-        let h = model.grid.spacing
-        var gt = [Double](repeating: 0, count: kernel.parameterCount)
-        for lag in 0..<n {
-            let c0 = 0.5 * traceLags[lag] - 0.5 * aa[lag] - tau2 * va[lag]
-            let c2 = tau2 * ra[lag]
-            let g0 = kernel.parameterGradient(Double(lag) * h, derivative: 0)
-            let g2 = kernel.parameterGradient(Double(lag) * h, derivative: 2)
-            for p in 0..<gt.count { gt[p] += g0[p] * c0 + g2[p] * c2 }
-        }
+        // Hyperparameters through Toeplitz lag sums (shared with the fast 1-D solver).
+        let gt = try Model1D.hyperparameterGradient(kernel, grid: model.grid, cholesky: chol, alpha: alpha, residual: r, v: v, tau2: tau2)
         return Evaluation(value: value, gradU: gu, gradTheta: gt, gradLogTau1: -lambda + 0.5 * lambda * tau1 * bnd,
                           gradLogTau2: -0.5 * Double(n) + 0.5 * tau2 * rr, alpha: alpha)
     }

@@ -143,12 +143,22 @@ final class Model1D {
     /// `½ tr(K⁻¹∂K) − ½ αᵀ∂Kα + τ₂ Rᵀ ∂K'' α − τ₂ vᵀ ∂K α`, `v = K⁻¹K''R`,
     /// each term a Toeplitz form evaluated through lag sums in O(N) per hyperparameter.
     func gradient(_ kernel: SpectralKernel, _ s: State) throws -> [Double] {
-        let kinv = try s.cholesky.inverse()
         let v = try s.cholesky.solve(try s.k2.multiplied(by: s.residual))
+        return try Model1D.hyperparameterGradient(kernel, grid: grid, cholesky: s.cholesky, alpha: s.alpha,
+                                                  residual: s.residual, v: v, tau2: tau2)
+    }
+
+    /// The partial gradient in θ at fixed `U` shared by both 1-D solvers:
+    /// `½ tr(K⁻¹∂K) − ½ αᵀ∂Kα + τ₂ Rᵀ ∂K'' α − τ₂ vᵀ ∂K α` with `v = K⁻¹K''R`. `tr(K⁻¹∂K)` and the
+    /// bilinear forms are Toeplitz forms, so O(N²) lag sums once and O(N) per hyperparameter.
+    static func hyperparameterGradient(_ kernel: SpectralKernel, grid: Grid1D, cholesky: Cholesky, alpha: [Double],
+                                       residual: [Double], v: [Double], tau2: Double) throws -> [Double] {
+        let n = grid.count
+        let kinv = try cholesky.inverse()
         let traceLags = ToeplitzForms.traceLags(kinv.elements, n)
-        let aa = ToeplitzForms.symmetricLags(s.alpha, s.alpha)
-        let ra = ToeplitzForms.symmetricLags(s.residual, s.alpha)
-        let va = ToeplitzForms.symmetricLags(v, s.alpha)
+        let aa = ToeplitzForms.symmetricLags(alpha, alpha)
+        let ra = ToeplitzForms.symmetricLags(residual, alpha)
+        let va = ToeplitzForms.symmetricLags(v, alpha)
         let h = grid.spacing
         var grad = [Double](repeating: 0, count: kernel.parameterCount)
         for k in 0..<n {
