@@ -35,9 +35,14 @@ enum GPPDESuite {
             var methods: [(String, () throws -> GPSolution)] = []
             var options = GPPDEOptions(frequencyScale: b.scale)
             if case .advection = problem.pde { options.boundaryWeight = 500 }
+            // 1-D fast solver: jitter 1e-8 instead of the reference code's 1e-6 (measured better
+            // on every 1-D case; the sin(500x) case is limited by the jitter at 1e-6). The Adam
+            // runs keep the reference settings.
+            var fastOptions = options
+            if dimension == 1 { fastOptions.jitter = 1e-8 }
             // Kronecker solver budgets (preconditioned-CG iterations per Gauss–Newton system; the
             // Euclidean objective converges slowly under the spectral preconditioner).
-            var fast = FastGPSolver(options: options)
+            var fast = FastGPSolver(options: fastOptions)
             if dimension >= 2 {
                 switch problem.pde {
                 case .allenCahn: fast.linearIterationCap = n >= 400 ? 400 : 3000
@@ -56,7 +61,7 @@ enum GPPDESuite {
                 methods.append(("fast-gm-spectral", { try spectralSolver.solve(problem, gridSize: n) }))
             }
             if dimension == 1 && !context.quick {
-                var stm = options
+                var stm = fastOptions
                 stm.family = .studentTMixture
                 methods.append(("fast-stm", { try FastGPSolver(options: stm).solve(problem, gridSize: n) }))
             }
