@@ -53,14 +53,12 @@ public struct FastGPSolver: Sendable {
         let dims = grids.map(\.count)
         let f = try problem.sourceValues(grids)
         let (bIndex, bMulti) = KroneckerModel.boundary(dims)
+        let g = try problem.boundaryValues(grids, at: bMulti)
         var gFull = [Double](repeating: 0, count: f.count)
         var onBoundary = [Bool](repeating: false, count: f.count)
-        for (j, m) in bMulti.enumerated() {
-            let x = (0..<m.count).map { grids[$0].point(m[$0]) }
-            let v = problem.boundary(x)
-            guard v.isFinite else { throw GaussianProcessPDEError.nonFiniteData(what: "boundary data g", point: x) }
-            gFull[bIndex[j]] = v
-            onBoundary[bIndex[j]] = true
+        for (j, idx) in bIndex.enumerated() {
+            gFull[idx] = g[j]
+            onBoundary[idx] = true
         }
         var kernels: [SpectralKernel] = []
         for k in 0..<dims.count {
@@ -68,7 +66,7 @@ public struct FastGPSolver: Sendable {
             let boundaryLines = TensorFibers.lines(gFull, dims: dims, axis: k, where: onBoundary)
             kernels.append(try options.initialKernel(sourceLines: source, boundaryLines: boundaryLines, spacing: grids[k].spacing))
         }
-        let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options)
+        let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
         let (c, e) = try model.solve(maxSteps: steps)

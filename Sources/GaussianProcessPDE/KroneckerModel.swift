@@ -29,8 +29,8 @@ public final class KroneckerModel {
     let g: [Double]
     let tau2: Double
     let rho: Double
-    /// `D = 1 + τ₂ |μ|² Πσ`: μ the eigenvalues of `M`, σ the per-axis metric diagonals.
-    let diagonal: [Double]
+    /// `1 / D`, `D = 1 + τ₂ |μ|² Πσ`: μ the eigenvalues of `M`, σ the per-axis metric diagonals.
+    let inverseDiagonal: [Double]
     /// `Πσ` per eigenvector: the spectral residual metric `Σ̃` in the eigenbasis.
     let metricWeights: [Double]
     let metric: ResidualMetric
@@ -47,7 +47,14 @@ public final class KroneckerModel {
     /// - Throws: `.dimensionMismatch` for kernels/grids that do not match the problem's dimension,
     ///   `.nonFiniteData` for a source or boundary value that is NaN/Inf, `.indefiniteGram` for a
     ///   Gram matrix that stays indefinite after jitter escalation.
-    public init(problem: PDEProblem, grids: [Grid1D], kernels: [SpectralKernel], options: GPPDEOptions) throws {
+    public convenience init(problem: PDEProblem, grids: [Grid1D], kernels: [SpectralKernel], options: GPPDEOptions) throws {
+        try self.init(problem: problem, grids: grids, kernels: kernels, options: options, source: nil, boundaryData: nil)
+    }
+
+    /// As above, with the source on the grid and the boundary data (in `boundary(dims)` order)
+    /// when the caller has already evaluated them.
+    init(problem: PDEProblem, grids: [Grid1D], kernels: [SpectralKernel], options: GPPDEOptions,
+         source: [Double]?, boundaryData: [Double]?) throws {
         try options.validate()
         guard grids.count == problem.dimension, kernels.count == grids.count else {
             throw GaussianProcessPDEError.dimensionMismatch("\(kernels.count) kernels and \(grids.count) grids for a \(problem.dimension)-D problem")
@@ -60,14 +67,9 @@ public final class KroneckerModel {
         dims = grids.map(\.count)
         total = dims.reduce(1, *)
         pde = problem.pde
-        f = try problem.sourceValues(grids)
+        f = try source ?? problem.sourceValues(grids)
         (boundaryIndex, boundaryMulti) = KroneckerModel.boundary(dims)
-        g = try boundaryMulti.map { m in
-            let x = (0..<m.count).map { grids[$0].point(m[$0]) }
-            let v = problem.boundary(x)
-            guard v.isFinite else { throw GaussianProcessPDEError.nonFiniteData(what: "boundary data g", point: x) }
-            return v
-        }
+        g = try boundaryData ?? problem.boundaryValues(grids, at: boundaryMulti)
         tau2 = exp(options.logTauEquation)
         rho = options.boundaryWeight * exp(options.logTauBoundary)
         var mr = [Double](repeating: 0, count: 1), mi = mr, sigma = [1.0]
@@ -84,10 +86,10 @@ public final class KroneckerModel {
             mr = nr; mi = ni; sigma = ns
         }
         let t2 = tau2
-        diagonal = (0..<mr.count).map { 1 + t2 * (mr[$0] * mr[$0] + mi[$0] * mi[$0]) * sigma[$0] }
+        inverseDiagonal = (0..<mr.count).map { 1 / (1 + t2 * (mr[$0] * mr[$0] + mi[$0] * mi[$0]) * sigma[$0]) }
         metricWeights = sigma
         metric = options.residualMetric
-        capacitance = try KroneckerModel.capacitance(axes: axes, dims: dims, diagonal: diagonal, boundary: boundaryMulti, rho: rho)
+        capacitance = try KroneckerModel.capacitance(axes: axes, dims: dims, inverseDiagonal: inverseDiagonal, boundary: boundaryMulti, rho: rho)
     }
 
     // MARK: grid geometry
@@ -160,10 +162,13 @@ public final class KroneckerModel {
     }
 
     /// `A₀⁻¹ x` with `A₀ = I + τ₂ MᵀM` (diagonal in the eigenbasis).
-    func applyA0Inverse(_ x: [Double]) -> [Double] {
+    func applyA0Inverse(_ x: [Double]) -> [Double] { applySpectral(x, inverseDiagonal) }
+
+    /// `Re((⊗V) diag(w) (⊗V)ᴴ x)` for real `x`.
+    func applySpectral(_ x: [Double], _ w: [Double]) -> [Double] {
         var (zr, zi) = transform(x, nil, inverse: false)
-        for i in 0..<total { zr[i] /= diagonal[i] }
-        if zi != nil { for i in 0..<total { zi![i] /= diagonal[i] } }
+        for i in 0..<total { zr[i] *= w[i] }
+        if zi != nil { for i in 0..<total { zi![i] *= w[i] } }
         return transform(zr, zi, inverse: true).0
     }
 
@@ -184,7 +189,7 @@ public final class KroneckerModel {
 
     /// `C = I/ρ + W A₀⁻¹ Wᵀ = I/ρ + Re(P D⁻¹ Pᴴ)`, `P = B (⊗ L_k V_k)`, accumulated slab by slab
     /// (all axes but the last fixed), so the `n_b × N` matrix P is never stored.
-    static func capacitance(axes: [AxisFactor], dims: [Int], diagonal: [Double], boundary: [[Int]], rho: Double) throws -> Cholesky {
+    static func capacitance(axes: [AxisFactor], dims: [Int], inverseDiagonal: [Double], boundary: [[Int]], rho: Double) throws -> Cholesky {
         let nb = boundary.count
         let d = dims.count
         let last = dims[d - 1]
@@ -204,7 +209,7 @@ public final class KroneckerModel {
                     (sr, si) = (sr * pr - si * pi, sr * pi + si * pr)
                 }
                 for b in 0..<last {
-                    let w = 1 / diagonal[slab * last + b].squareRoot()
+                    let w = inverseDiagonal[slab * last + b].squareRoot()
                     let qr = la.rowsReal[m[d - 1], b], qi = la.rowsImaginary?[m[d - 1], b] ?? 0
                     xr[j + b * nb] = w * (sr * qr - si * qi)
                     xi[j + b * nb] = w * (sr * qi + si * qr)
@@ -246,12 +251,7 @@ public final class KroneckerModel {
     }
 
     /// `Σ̃ x = (⊗V) diag(Πσ) (⊗V)ᴴ x` (real for real x).
-    func applyMetric(_ x: [Double]) -> [Double] {
-        var (zr, zi) = transform(x, nil, inverse: false)
-        for i in 0..<total { zr[i] *= metricWeights[i] }
-        if zi != nil { for i in 0..<total { zi![i] *= metricWeights[i] } }
-        return transform(zr, zi, inverse: true).0
-    }
+    func applyMetric(_ x: [Double]) -> [Double] { applySpectral(x, metricWeights) }
 
     /// The residual in the coordinates the metric is applied to: `R = Aα + N(U) − f` (Euclidean)
     /// or the whitened `L⁻¹R` (spectral), and the value of `½ τ₂ ‖·‖²` in that metric.

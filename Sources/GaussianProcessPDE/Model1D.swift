@@ -27,12 +27,7 @@ final class Model1D {
         self.grid = grid
         n = grid.count
         f = try problem.sourceValues([grid])
-        let ends = [grid.lower, grid.upper]
-        g = try ends.map { x in
-            let v = problem.boundary([x])
-            guard v.isFinite else { throw GaussianProcessPDEError.nonFiniteData(what: "boundary data g", point: [x]) }
-            return v
-        }
+        g = try problem.boundaryValues([grid], at: [[0], [grid.count - 1]])
         pde = problem.pde
         tau1 = exp(options.logTauBoundary)
         tau2 = exp(options.logTauEquation)

@@ -72,6 +72,19 @@ public struct PDEProblem: Sendable {
     }
 }
 
+extension PDEProblem {
+    /// The boundary data `g` at the given multi-indices of a tensor grid, checked.
+    /// - Throws: `.nonFiniteData` at the first point where `g` is NaN or infinite.
+    func boundaryValues(_ grids: [Grid1D], at indices: [[Int]]) throws -> [Double] {
+        try indices.map { m in
+            let x = (0..<m.count).map { grids[$0].point(m[$0]) }
+            let v = boundary(x)
+            guard v.isFinite else { throw GaussianProcessPDEError.nonFiniteData(what: "boundary data g", point: x) }
+            return v
+        }
+    }
+}
+
 /// The points of a tensor grid in `vec` order (last axis fastest).
 struct GridPoints: Sequence {
     let axes: [[Double]]

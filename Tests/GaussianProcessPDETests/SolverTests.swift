@@ -7,8 +7,8 @@ import XCTest
 final class SolverTests: XCTestCase {
     func testSmoothPoissonToHighAccuracy() throws {
         // A smooth low-frequency problem: one spectral component from the periodogram, jitter
-        // near round-off and large precisions (the defaults, jitter 1e-6 and τ = e¹², are the
-        // paper's and limit smooth problems to ~1e-5: shrinkage by the prior and the nugget).
+        // near round-off and large precisions (the paper's defaults, jitter 1e-6 and τ = e¹²,
+        // do not reach 1e-8 here: shrinkage by the prior and the nugget).
         let p = try PDEProblem(name: "smooth", pde: .poisson, domain: [0...3], solution: { sin($0[0]) }, source: { -sin($0[0]) })
         let options = GPPDEOptions(components: 1, jitter: 1e-14, logTauBoundary: 24, logTauEquation: 24)
         let s = try FastGPSolver(options: options, hyperparameterIterations: 0).solve(p, gridSize: 40)
