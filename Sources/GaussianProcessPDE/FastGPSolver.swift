@@ -54,18 +54,7 @@ public struct FastGPSolver: Sendable {
         let f = try problem.sourceValues(grids)
         let (bIndex, bMulti) = KroneckerModel.boundary(dims)
         let g = try problem.boundaryValues(grids, at: bMulti)
-        var gFull = [Double](repeating: 0, count: f.count)
-        var onBoundary = [Bool](repeating: false, count: f.count)
-        for (j, idx) in bIndex.enumerated() {
-            gFull[idx] = g[j]
-            onBoundary[idx] = true
-        }
-        var kernels: [SpectralKernel] = []
-        for k in 0..<dims.count {
-            let source = TensorFibers.lines(f, dims: dims, axis: k)
-            let boundaryLines = TensorFibers.lines(gFull, dims: dims, axis: k, where: onBoundary)
-            kernels.append(try options.initialKernel(sourceLines: source, boundaryLines: boundaryLines, spacing: grids[k].spacing))
-        }
+        let kernels = try options.startingKernels(grids: grids, source: f, boundaryIndex: bIndex, boundaryData: g)
         let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations

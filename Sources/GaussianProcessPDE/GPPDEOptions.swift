@@ -122,6 +122,24 @@ extension GPPDEOptions {
     }
 }
 
+extension GPPDEOptions {
+    /// The starting kernel of every axis of a problem on a tensor grid (`initialKernel` per axis,
+    /// from the source lines and the complete boundary lines along it).
+    func startingKernels(grids: [Grid1D], source f: [Double], boundaryIndex: [Int], boundaryData g: [Double]) throws -> [SpectralKernel] {
+        let dims = grids.map(\.count)
+        var gFull = [Double](repeating: 0, count: f.count)
+        var onBoundary = [Bool](repeating: false, count: f.count)
+        for (j, idx) in boundaryIndex.enumerated() {
+            gFull[idx] = g[j]
+            onBoundary[idx] = true
+        }
+        return try (0..<dims.count).map { k in
+            try initialKernel(sourceLines: TensorFibers.lines(f, dims: dims, axis: k),
+                              boundaryLines: TensorFibers.lines(gFull, dims: dims, axis: k, where: onBoundary), spacing: grids[k].spacing)
+        }
+    }
+}
+
 /// Lines (fibers) of a tensor along one axis.
 enum TensorFibers {
     /// Every fiber along `axis` of a tensor with dimensions `dims` (last axis fastest); with a

@@ -239,9 +239,6 @@ public final class KroneckerModel {
 
     // MARK: objective and solve
 
-    func nonlinearity(_ u: Double) -> Double { pde == .allenCahn ? u * (u * u - 1) : 0 }
-    func nonlinearityDerivative(_ u: Double) -> Double { pde == .allenCahn ? 3 * u * u - 1 : 0 }
-
     struct Evaluation {
         var u: [Double]
         var residual: [Double]
@@ -261,10 +258,10 @@ public final class KroneckerModel {
         switch metric {
         case .euclidean:
             let lmc = applyL(applyM(c))
-            r = (0..<total).map { lmc[$0] + nonlinearity(u[$0]) - f[$0] }
+            r = (0..<total).map { lmc[$0] + pde.nonlinearTerm(u[$0]) - f[$0] }
         case .spectral:
             let mc = applyM(c)
-            let rest = applyLinv((0..<total).map { nonlinearity(u[$0]) - f[$0] })
+            let rest = applyLinv((0..<total).map { pde.nonlinearTerm(u[$0]) - f[$0] })
             r = (0..<total).map { mc[$0] + rest[$0] }
         }
         let weighted = metric == .euclidean ? r : applyMetric(r)
@@ -299,7 +296,7 @@ public final class KroneckerModel {
 
     /// The gradient `c + ρWᵀ(Wc − g) + τ₂ JᵀR` of the objective in `c`.
     func gradient(_ c: [Double], _ e: Evaluation) -> [Double] {
-        let np = pde == .allenCahn ? e.u.map(nonlinearityDerivative) : nil
+        let np = pde == .allenCahn ? e.u.map(pde.nonlinearDerivative) : nil
         let jr = applyJ(e.weightedResidual, np, transposed: true)
         let wr = applyWT(e.boundaryResidual)
         return (0..<total).map { c[$0] + rho * wr[$0] + tau2 * jr[$0] }
@@ -317,7 +314,7 @@ public final class KroneckerModel {
         }
         for _ in 0..<maxSteps {
             let grad = gradient(c, e)
-            let np = linear ? nil : e.u.map(nonlinearityDerivative)
+            let np = linear ? nil : e.u.map(pde.nonlinearDerivative)
             let op = ClosureOperator(dimension: total) { [self] x, y in
                 let v = Array(x)
                 let jv = applyJ(v, np, transposed: false)

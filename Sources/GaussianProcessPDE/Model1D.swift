@@ -58,14 +58,11 @@ final class Model1D {
         return (chol, k2, d)
     }
 
-    func nonlinearity(_ u: Double) -> Double { pde == .allenCahn ? u * (u * u - 1) : 0 }
-    func nonlinearityDerivative(_ u: Double) -> Double { pde == .allenCahn ? 3 * u * u - 1 : 0 }
-
     /// Φ(β) and the residuals.
     func phi(_ beta: [Double], _ l: Matrix, _ d: Matrix) throws -> (Double, [Double], [Double]) {
         let u = try l.multiplied(by: beta)
         let db = try d.multiplied(by: beta)
-        let r = (0..<n).map { db[$0] + nonlinearity(u[$0]) - f[$0] }
+        let r = (0..<n).map { db[$0] + pde.nonlinearTerm(u[$0]) - f[$0] }
         let b0 = u[0] - g[0], b1 = u[n - 1] - g[1]
         let value = 0.5 * beta.reduce(0) { $0 + $1 * $1 } + 0.5 * lambda * tau1 * (b0 * b0 + b1 * b1)
             + 0.5 * tau2 * r.reduce(0) { $0 + $1 * $1 }
@@ -88,7 +85,7 @@ final class Model1D {
                         col[n + 1] = sb * lb[(n - 1) + j * n]
                         for i in 0..<n {
                             var v = db[i + j * n]
-                            if pde == .allenCahn { v += nonlinearityDerivative(u[i]) * lb[i + j * n] }
+                            if pde == .allenCahn { v += pde.nonlinearDerivative(u[i]) * lb[i + j * n] }
                             col[n + 2 + i] = st * v
                         }
                     }
@@ -154,15 +151,8 @@ final class Model1D {
         let aa = ToeplitzForms.symmetricLags(alpha, alpha)
         let ra = ToeplitzForms.symmetricLags(residual, alpha)
         let va = ToeplitzForms.symmetricLags(v, alpha)
-        let h = grid.spacing
-        var grad = [Double](repeating: 0, count: kernel.parameterCount)
-        for k in 0..<n {
-            let c0 = 0.5 * traceLags[k] - 0.5 * aa[k] - tau2 * va[k]
-            let c2 = tau2 * ra[k]
-            let g0 = kernel.parameterGradient(Double(k) * h, derivative: 0)
-            let g2 = kernel.parameterGradient(Double(k) * h, derivative: 2)
-            for p in 0..<grad.count { grad[p] += g0[p] * c0 + g2[p] * c2 }
-        }
-        return grad
+        let c0 = (0..<n).map { 0.5 * traceLags[$0] - 0.5 * aa[$0] - tau2 * va[$0] }
+        let c2 = ra.map { tau2 * $0 }
+        return ToeplitzForms.parameterGradient(kernel, spacing: grid.spacing, terms: [(0, c0), (2, c2)])
     }
 }

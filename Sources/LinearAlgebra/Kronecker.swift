@@ -78,6 +78,92 @@ public enum Kronecker {
         return next
     }
 
+    /// `y = (I ⊗ … ⊗ op(T)⁻¹ ⊗ … ⊗ I) x` for a square triangular `T` (`lower` or upper, `Tᵀ` when
+    /// `transposed`) along axis `axis` of a tensor with the given dimensions (last axis fastest):
+    /// triangular solves (`dtrsm`), never an explicit inverse. Two such solves with a Cholesky
+    /// factor apply `K⁻¹` along an axis as accurately as `Cholesky.solve`.
+    /// - Throws: `.dimensionMismatch` as `apply`, `.singular` for a zero on `T`'s diagonal.
+    /// - Complexity: O(N n) for a tensor of N entries and an n × n factor.
+    public static func solveTriangular(_ t: Matrix, lower: Bool, transposed: Bool = false, alongAxis axis: Int, dimensions dims: [Int],
+                                       to x: [Double]) throws -> [Double] {
+        let routine = "Kronecker.solveTriangular"
+        try Validate.square(t, routine: routine)
+        guard axis >= 0 && axis < dims.count else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(axis) of a \(dims.count)-axis tensor")
+        }
+        guard x.count == dims.reduce(1, *) else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(dims.reduce(1, *)) entries, got \(x.count)")
+        }
+        let n = dims[axis]
+        guard t.rows == n else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "a \(t.rows)×\(t.columns) factor along an axis of length \(n)")
+        }
+        for i in 0..<n where t[i, i] == 0 { throw LinearAlgebraError.singular(routine: routine, index: i + 1) }
+        let fast = dims[(axis + 1)...].reduce(1, *)
+        let slow = dims[..<axis].reduce(1, *)
+        var y = x
+        guard !x.isEmpty else { return y }
+        t.withUnsafeBufferPointer { tb in
+            y.withUnsafeMutableBufferPointer { yb in
+                if fast == 1 {
+                    // Y (n × slow) = op(T)⁻¹ X
+                    UnsafeBLAS.trsm(left: true, lower: lower, transpose: transposed, m: n, n: slow, t: tb.baseAddress!, ldt: n,
+                                    b: yb.baseAddress!, ldb: n)
+                } else {
+                    // each slow slab (fast × n): Y_s = X_s op(T)⁻ᵀ
+                    for s in 0..<slow {
+                        UnsafeBLAS.trsm(left: false, lower: lower, transpose: !transposed, m: fast, n: n, t: tb.baseAddress!, ldt: n,
+                                        b: yb.baseAddress! + s * fast * n, ldb: fast)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// `X₍ₜ₎ Y₍ₜ₎ᵀ`, the product of the mode-`t` unfoldings of two tensors with the same
+    /// dimensions (last axis fastest): the `n_t × n_t` matrix with entries
+    /// `M_ij = Σ x[…, i, …] y[…, j, …]`, summed over every index but the one of axis `t`.
+    /// It is what the derivative of a Kronecker quadratic form `xᵀ(… ⊗ ∂A_t ⊗ …)y` with respect
+    /// to one factor needs: `Σ_ij ∂A_t[i, j] M_ij` when the other factors are the identity.
+    /// - Throws: `.dimensionMismatch` if the axis is out of range or either tensor does not have
+    ///   `Π dimensions` entries.
+    /// - Complexity: O(N n_t) for tensors of N entries.
+    public static func unfoldedProduct(_ x: [Double], _ y: [Double], alongAxis t: Int, dimensions dims: [Int]) throws -> Matrix {
+        let routine = "Kronecker.unfoldedProduct"
+        guard t >= 0 && t < dims.count else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(t) of a \(dims.count)-axis tensor")
+        }
+        let total = dims.reduce(1, *)
+        guard x.count == total, y.count == total else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(total) entries, got \(x.count) and \(y.count)")
+        }
+        let fast = dims[(t + 1)...].reduce(1, *)
+        let slow = dims[..<t].reduce(1, *)
+        let n = dims[t]
+        var m = Matrix(rows: n, columns: n)
+        guard total > 0 else { return m }
+        m.withUnsafeMutableBufferPointer { mb in
+            x.withUnsafeBufferPointer { xb in
+                y.withUnsafeBufferPointer { yb in
+                    if fast == 1 {
+                        // X, Y: n × slow (column-major) → M = X Yᵀ
+                        UnsafeBLAS.gemm(transposeA: false, transposeB: true, m: n, n: n, k: slow, alpha: 1,
+                                        a: xb.baseAddress!, lda: n, b: yb.baseAddress!, ldb: n, beta: 0, c: mb.baseAddress!, ldc: n)
+                    } else {
+                        // each slow slab: X_s, Y_s fast × n (column-major) → M += X_sᵀ Y_s
+                        for s in 0..<slow {
+                            UnsafeBLAS.gemm(transposeA: true, transposeB: false, m: n, n: n, k: fast, alpha: 1,
+                                            a: xb.baseAddress! + s * fast * n, lda: fast, b: yb.baseAddress! + s * fast * n, ldb: fast,
+                                            beta: s == 0 ? 0 : 1, c: mb.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        return m
+    }
+
     /// The explicit product `A₁ ⊗ … ⊗ A_K` (for tests and small problems only).
     /// - Complexity: O(Π rows · Π columns) memory.
     public static func product(_ factors: [Matrix]) -> Matrix {

@@ -49,6 +49,17 @@ public enum UnsafeBLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `B ← op(T)⁻¹ B` (`left`) or `B op(T)⁻¹` (right) for a triangular `T` (`dtrsm`,
+    /// `alpha = 1`, non-unit diagonal).
+    public static func trsm(
+        left: Bool, lower: Bool, transpose: Bool, m: Int, n: Int, t: UnsafePointer<Double>, ldt: Int,
+        b: UnsafeMutablePointer<Double>, ldb: Int
+    ) {
+        cblas_dtrsm(
+            CblasColMajor, left ? CblasLeft : CblasRight, lower ? CblasLower : CblasUpper, transpose ? CblasTrans : CblasNoTrans,
+            CblasNonUnit, Int32(m), Int32(n), 1, t, Int32(ldt), b, Int32(ldb))
+    }
+
     /// `C ← alpha A Aᵀ + beta C` (or `AᵀA` when `transpose`), lower triangle only (`dsyrk`).
     public static func syrkLower(
         transpose: Bool, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,

@@ -39,7 +39,7 @@ final class SolverTests: XCTestCase {
                                    })
             let options = GPPDEOptions(components: 4, logTauBoundary: 6, logTauEquation: 6)
             let s = try FastGPSolver(options: options, hyperparameterIterations: 0).solve(p, gridSize: 40)
-            let e = try AdamGPSolver(options: options, steps: 1).objective(p, gridSize: 40, kernel: s.kernels[0], values: s.values,
+            let e = try AdamGPSolver(options: options, steps: 1).objective(p, gridSize: 40, kernels: s.kernels, values: s.values,
                                                                         logTau1: 6, logTau2: 6)
             let scale = e.alpha.map(abs).max()!
             XCTAssertLessThan(e.gradU.map(abs).max()!, 1e-6 * max(1, scale), "\(pde)")
@@ -57,12 +57,12 @@ final class SolverTests: XCTestCase {
         let n = 12
         let u = (0..<n).map { _ in g.double(in: -1...1) }
         let solver = AdamGPSolver(options: options, steps: 1)
-        let e = try solver.objective(p, gridSize: n, kernel: kernel, values: u, logTau1: 0.5, logTau2: -0.3)
+        let e = try solver.objective(p, gridSize: n, kernels: [kernel], values: u, logTau1: 0.5, logTau2: -0.3)
         func value(_ u: [Double], _ k: SpectralKernel, _ t1: Double, _ t2: Double) throws -> Double {
             // Keep the jitter fixed at the base kernel's (it scales with k(0)).
             var o = options
             o.jitter = options.jitter * kernel.value(0) / k.value(0)
-            return try AdamGPSolver(options: o, steps: 1).objective(p, gridSize: n, kernel: k, values: u, logTau1: t1, logTau2: t2).value
+            return try AdamGPSolver(options: o, steps: 1).objective(p, gridSize: n, kernels: [k], values: u, logTau1: t1, logTau2: t2).value
         }
         let h = 1e-6
         for i in [0, 3, n - 1] {
@@ -106,8 +106,21 @@ final class SolverTests: XCTestCase {
         assertThrows(["advection needs a 2-D domain"]) {
             try PDEProblem(name: "x", pde: .advection(beta: 1), domain: [0...1], solution: { $0[0] }, source: { _ in 0 })
         }
+        // A Gram matrix whose entries overflow stays "indefinite" after jitter escalation.
+        let huge = try SpectralKernel(family: .gaussianMixture, logWeights: [709.5, 709.5], logScales: [0, 0], frequencies: [0, 0])
+        let smooth = try SpectralKernel.reference(.gaussianMixture, components: 2, maxFrequency: 1)
         let twoD = try PDEProblem(name: "2d", pde: .poisson, domain: [0...1, 0...1], solution: { $0[0] }, source: { _ in 0 })
-        assertThrows(["1-D problems"]) { try AdamGPSolver(steps: 1).solve(twoD, gridSize: 10) }
+        assertThrows(["1 kernels and 1 jitters for a 2-D problem"]) {
+            try AdamGPSolver(steps: 1).objective(twoD, gridSize: 5, kernels: [smooth], values: [Double](repeating: 0, count: 25), logTau1: 0, logTau2: 0)
+        }
+        assertThrows(["jitters"]) {
+            try AdamGPSolver(steps: 1).objective(twoD, gridSize: 5, kernels: [smooth, smooth], values: [Double](repeating: 0, count: 25),
+                                                 logTau1: 0, logTau2: 0, jitters: [1, -1])
+        }
+        assertThrows(["25 values for 16 grid points"]) {
+            try AdamGPSolver(steps: 1).objective(twoD, gridSize: 4, kernels: [smooth, smooth], values: [Double](repeating: 0, count: 25), logTau1: 0, logTau2: 0)
+        }
+        assertThrows(["learningRate"]) { try AdamGPSolver(steps: 1, learningRate: .nan).solve(twoD, gridSize: 5) }
         assertThrows(["at least 3 points"]) { try FastGPSolver().solve(twoD, gridSize: 2) }
         let nan2D = try PDEProblem(name: "nan", pde: .poisson, domain: [0...1, 0...1], solution: { $0[0] }, source: { $0[1] > 0.5 ? .infinity : 0 })
         assertThrows(["source f is not finite"]) { try FastGPSolver().solve(nan2D, gridSize: 8) }
@@ -117,10 +130,8 @@ final class SolverTests: XCTestCase {
         assertThrows(["invalid kernel", "Q = 0"]) { try SpectralKernel(family: .gaussianMixture, logWeights: [], logScales: [], frequencies: []) }
         assertThrows(["log scale"]) { try SpectralKernel(family: .gaussianMixture, logWeights: [0], logScales: [.nan], frequencies: [0]) }
         assertThrows(["steps"]) { try AdamGPSolver(steps: 0).solve(good, gridSize: 10) }
-        // A Gram matrix whose entries overflow stays "indefinite" after jitter escalation.
-        let huge = try SpectralKernel(family: .gaussianMixture, logWeights: [709.5, 709.5], logScales: [0, 0], frequencies: [0, 0])
         assertThrows(["not positive definite even with jitter"]) {
-            try AdamGPSolver(steps: 1).objective(good, gridSize: 10, kernel: huge, values: [Double](repeating: 0, count: 10), logTau1: 0, logTau2: 0)
+            try AdamGPSolver(steps: 1).objective(good, gridSize: 10, kernels: [huge], values: [Double](repeating: 0, count: 10), logTau1: 0, logTau2: 0)
         }
         let grid = try Grid1D(lower: 0, upper: 1, count: 6)
         assertThrows(["not positive definite even with jitter"]) {

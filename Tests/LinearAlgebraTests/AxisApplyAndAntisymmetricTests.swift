@@ -24,6 +24,53 @@ final class AxisApplyAndAntisymmetricTests: XCTestCase {
         assertThrows(["along an axis of length 2"]) { try Kronecker.apply(Matrix.identity(3), alongAxis: 0, dimensions: [2, 2], to: [0, 0, 0, 0]) }
     }
 
+    func testTriangularSolveAlongAxisInvertsTheAxisApplication() throws {
+        forAll(cases: 25) { g, _ in
+            let d = g.int(in: 1...3)
+            let dims = (0..<d).map { _ in g.int(in: 1...5) }
+            let axis = g.int(in: 0...(d - 1))
+            let lower = g.int(in: 0...1) == 1, transposed = g.int(in: 0...1) == 1
+            let n = dims[axis]
+            // A well-conditioned triangular factor.
+            let t = Matrix(rows: n, columns: n) { i, j in i == j ? 2 + g.double(in: 0...1) : ((i > j) == lower ? g.double(in: -0.3...0.3) : 0) }
+            let x = RandomSampling.standardNormals(count: dims.reduce(1, *), using: &g)
+            let y = try Kronecker.solveTriangular(t, lower: lower, transposed: transposed, alongAxis: axis, dimensions: dims, to: x)
+            let back = try Kronecker.apply(t, transposed: transposed, alongAxis: axis, dimensions: dims, to: y)
+            XCTAssertLessThan(maxDifference(back, x), 1e-12 * (1 + x.map(abs).max()!))
+        }
+        assertThrows(["singular"]) {
+            try Kronecker.solveTriangular(Matrix(rows: 2, columns: 2), lower: true, alongAxis: 0, dimensions: [2], to: [1, 1])
+        }
+        assertThrows(["along an axis of length 3"]) {
+            try Kronecker.solveTriangular(Matrix.identity(2), lower: true, alongAxis: 0, dimensions: [3], to: [1, 1, 1])
+        }
+    }
+
+    func testUnfoldedProductIsTheDerivativeOfTheKroneckerForm() throws {
+        // M_ij = xᵀ (I ⊗ … ⊗ e_i e_jᵀ ⊗ … ⊗ I) y, from the explicit product.
+        forAll(cases: 25) { g, _ in
+            let d = g.int(in: 1...3)
+            let dims = (0..<d).map { _ in g.int(in: 1...4) }
+            let axis = g.int(in: 0...(d - 1))
+            let x = RandomSampling.standardNormals(count: dims.reduce(1, *), using: &g)
+            let y = RandomSampling.standardNormals(count: dims.reduce(1, *), using: &g)
+            let m = try Kronecker.unfoldedProduct(x, y, alongAxis: axis, dimensions: dims)
+            XCTAssertEqual(m.rows, dims[axis])
+            for i in 0..<dims[axis] {
+                for j in 0..<dims[axis] {
+                    var e = Matrix(rows: dims[axis], columns: dims[axis])
+                    e[i, j] = 1
+                    let factors = (0..<d).map { $0 == axis ? e : Matrix.identity(dims[$0]) }
+                    let ey = try Kronecker.product(factors).multiplied(by: y)
+                    let expected = zip(x, ey).reduce(0) { $0 + $1.0 * $1.1 }
+                    XCTAssertEqual(m[i, j], expected, accuracy: 1e-12 * (1 + abs(expected)))
+                }
+            }
+        }
+        assertThrows(["axis 1 of a 1-axis tensor"]) { try Kronecker.unfoldedProduct([0, 0], [0, 0], alongAxis: 1, dimensions: [2]) }
+        assertThrows(["has 4 entries, got 4 and 3"]) { try Kronecker.unfoldedProduct([0, 0, 0, 0], [0, 0, 0], alongAxis: 0, dimensions: [2, 2]) }
+    }
+
     func testAntisymmetricEigenIsAUnitaryDiagonalization() throws {
         forAll(cases: 20) { g, _ in
             let n = g.int(in: 1...12)
