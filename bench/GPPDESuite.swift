@@ -45,16 +45,20 @@ enum GPPDESuite {
             var fast = FastGPSolver(options: fastOptions)
             if dimension >= 2 {
                 switch problem.pde {
-                case .allenCahn: fast.linearIterationCap = n >= 400 ? 400 : 3000
+                case .allenCahn: fast.linearIterationCap = 3000
                 case .advection: fast.linearIterationCap = 8000
                 case .poisson: fast.linearIterationCap = n >= 400 ? 1500 : 3000
                 }
-                fast.gaussNewtonIterations = 6
+                // Allen–Cahn on 400²: 3 Gauss–Newton steps of at most 3000 iterations (2 steps of 8000
+                // measured 1.1e-2 against 1.5e-2, for 16 000 iterations instead of 9000); 6 on 200².
+                fast.gaussNewtonIterations = n >= 400 ? 3 : 6
             }
             let fastSolver = fast
             methods.append(("fast-gm", { try fastSolver.solve(problem, gridSize: n) }))
-            if dimension >= 2 {
-                // The metric the per-axis eigenbases diagonalize: one structured solve (no PCG).
+            if dimension >= 2 && problem.pde != .allenCahn {
+                // The metric the per-axis eigenbases diagonalize: one structured solve (no PCG) for
+                // linear problems. (On Allen–Cahn its Gauss–Newton iterations diverged: errors of
+                // 13 and 12 in an earlier run, so it is no longer run there.)
                 var spectral = fast
                 spectral.options.residualMetric = .spectral
                 let spectralSolver = spectral

@@ -66,9 +66,9 @@ public struct FastGPSolver: Sendable {
         let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: model.gaussNewtonSteps,
                                   linearIterations: model.cgIterations, seconds: clock.elapsed, history: [])
         if recordTestError, let exact = problem.solution { err = try? solution.relativeError(exact: exact) }
-        history.append(GPHistoryEntry(step: model.gaussNewtonSteps, objective: objective, seconds: solution.seconds, testError: err))
-        return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: model.gaussNewtonSteps,
-                          linearIterations: model.cgIterations, seconds: solution.seconds, history: history)
+        history.append(GPHistoryEntry(step: solution.steps, objective: objective, seconds: solution.seconds, testError: err))
+        return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: solution.steps,
+                          linearIterations: solution.linearIterations, seconds: solution.seconds, history: history)
     }
 
     func solve1D(_ problem: PDEProblem, _ grid: Grid1D) throws -> GPSolution {

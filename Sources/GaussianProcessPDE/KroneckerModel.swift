@@ -35,6 +35,13 @@ public final class KroneckerModel {
     let metricWeights: [Double]
     let metric: ResidualMetric
     let capacitance: Cholesky
+    /// The boundary as disjoint faces, and the factors whose boundary rows the solver needs:
+    /// `E_k` (values at the grid) and `R_k = E_k V_k` (values of the eigenbasis functions).
+    let faces: BoundaryFaces
+    let valueFactors: [ComplexFactor]
+    let basisRowFactors: [ComplexFactor]
+    /// `G_k = L_kᵀL_k`: `JᵀJ = Mᵀ(⊗G_k)M` for a linear PDE with the Euclidean metric.
+    let lowerGrams: [Matrix]
     /// Preconditioned-CG iterations so far (all Gauss–Newton systems).
     public private(set) var cgIterations = 0
     /// Whether the last Gauss–Newton system's CG met its tolerance within the cap.
@@ -89,6 +96,10 @@ public final class KroneckerModel {
         inverseDiagonal = (0..<mr.count).map { 1 / (1 + t2 * (mr[$0] * mr[$0] + mi[$0] * mi[$0]) * sigma[$0]) }
         metricWeights = sigma
         metric = options.residualMetric
+        faces = BoundaryFaces(dims: dims, boundary: boundaryMulti)
+        lowerGrams = try axes.map { try $0.lower.multiplied(by: $0.lower, transposeSelf: true) }
+        valueFactors = axes.map { ComplexFactor(re: $0.values, im: nil) }
+        basisRowFactors = axes.map { ComplexFactor(re: $0.rowsReal, im: $0.rowsImaginary) }
         capacitance = try KroneckerModel.capacitance(axes: axes, dims: dims, inverseDiagonal: inverseDiagonal, boundary: boundaryMulti, rho: rho)
     }
 
@@ -161,8 +172,6 @@ public final class KroneckerModel {
         return (xr, xi)
     }
 
-    /// `A₀⁻¹ x` with `A₀ = I + τ₂ MᵀM` (diagonal in the eigenbasis).
-    func applyA0Inverse(_ x: [Double]) -> [Double] { applySpectral(x, inverseDiagonal) }
 
     /// `Re((⊗V) diag(w) (⊗V)ᴴ x)` for real `x`.
     func applySpectral(_ x: [Double], _ w: [Double]) -> [Double] {
@@ -172,19 +181,24 @@ public final class KroneckerModel {
         return transform(zr, zi, inverse: true).0
     }
 
-    func applyW(_ x: [Double]) -> [Double] { let u = applyE(x); return boundaryIndex.map { u[$0] } }
-    func applyWT(_ w: [Double]) -> [Double] {
-        var t = [Double](repeating: 0, count: total)
-        for (j, idx) in boundaryIndex.enumerated() { t[idx] += w[j] }
-        return applyET(t)
-    }
+    /// `W x`: the posterior mean at the boundary points (boundary rows of `⊗E_k` only).
+    func applyW(_ x: [Double]) -> [Double] { faces.rows(valueFactors, x, nil).re }
+    /// `Wᵀ w`.
+    func applyWT(_ w: [Double]) -> [Double] { faces.adjoint(valueFactors, w).re }
 
-    /// `(A₀ + ρ WᵀW)⁻¹ x` by Woodbury: `y − A₀⁻¹Wᵀ C⁻¹ W y`, `y = A₀⁻¹x`, `C = I/ρ + W A₀⁻¹ Wᵀ`.
+    /// `(A₀ + ρ WᵀW)⁻¹ x` by Woodbury: `y − A₀⁻¹Wᵀ C⁻¹ W y`, `y = A₀⁻¹x`, `C = I/ρ + W A₀⁻¹ Wᵀ`,
+    /// computed in the eigenbasis: with `ẑ = D⁻¹(⊗V)ᴴx`, `W y = B(⊗R_k)ẑ` and
+    /// `D⁻¹(⊗V)ᴴ A₀⁻¹… = D⁻¹(⊗R_k)ᴴBᵀ`, so one forward and one inverse transform plus boundary
+    /// rows suffice.
     func applyLinearInverse(_ x: [Double]) -> [Double] {
-        let y = applyA0Inverse(x)
-        let t = try! capacitance.solve(applyW(y))
-        let corr = applyA0Inverse(applyWT(t))
-        return (0..<total).map { y[$0] - corr[$0] }
+        var (zr, zi) = transform(x, nil, inverse: false)
+        for i in 0..<total { zr[i] *= inverseDiagonal[i] }
+        if zi != nil { for i in 0..<total { zi![i] *= inverseDiagonal[i] } }
+        let t = try! capacitance.solve(faces.rows(basisRowFactors, zr, zi).re)
+        let (ar, ai) = faces.adjoint(basisRowFactors, t)
+        for i in 0..<total { zr[i] -= inverseDiagonal[i] * ar[i] }
+        if let ai { for i in 0..<total { zi![i] -= inverseDiagonal[i] * ai[i] } }
+        return transform(zr, zi, inverse: true).0
     }
 
     /// `C = I/ρ + W A₀⁻¹ Wᵀ = I/ρ + Re(P D⁻¹ Pᴴ)`, `P = B (⊗ L_k V_k)`, accumulated slab by slab
@@ -317,8 +331,13 @@ public final class KroneckerModel {
             let np = linear ? nil : e.u.map(pde.nonlinearDerivative)
             let op = ClosureOperator(dimension: total) { [self] x, y in
                 let v = Array(x)
-                let jv = applyJ(v, np, transposed: false)
-                let jj = applyJ(metric == .euclidean ? jv : applyMetric(jv), np, transposed: true)
+                let jj: [Double]
+                if np == nil && metric == .euclidean {
+                    jj = applyM(KroneckerModel.applyEach(lowerGrams, transposed: false, dims, applyM(v)), transposed: true)
+                } else {
+                    let jv = applyJ(v, np, transposed: false)
+                    jj = applyJ(metric == .euclidean ? jv : applyMetric(jv), np, transposed: true)
+                }
                 let ww = applyWT(applyW(v))
                 for i in 0..<total { y[i] = v[i] + tau2 * jj[i] + rho * ww[i] }
             }
