@@ -49,8 +49,8 @@ enum GPPDESuite {
                 case .advection: fast.linearIterationCap = 8000
                 case .poisson: fast.linearIterationCap = n >= 400 ? 1500 : 3000
                 }
-                // Allen–Cahn on 400²: 3 Gauss–Newton steps of at most 3000 iterations (2 steps of 8000
-                // measured 1.1e-2 against 1.5e-2, for 16 000 iterations instead of 9000); 6 on 200².
+                // Allen–Cahn: 3 Gauss–Newton steps of at most 3000 iterations on 400² (about 4 minutes),
+                // 6 on 200².
                 fast.gaussNewtonIterations = n >= 400 ? 3 : 6
             }
             let fastSolver = fast
