@@ -22,6 +22,27 @@ public struct FastGPSolver: Sendable {
     /// Cap on preconditioned-CG iterations per Gauss–Newton system of the Kronecker solver
     /// (default 1000).
     public var linearIterationCap: Int = 1000
+    /// d ≥ 2: nested iteration — first solve on a coarser grid with these budgets, then start
+    /// Gauss–Newton on the full grid from a ridge fit of that model's prediction (nil: start from
+    /// zero). Steps, linear iterations and seconds include the coarse solve.
+    public var coarseStart: CoarseStart?
+
+    /// The coarse solve of a nested iteration: the grid (points per dimension) and its budgets.
+    public struct CoarseStart: Sendable {
+        /// Points per dimension of the coarse grid (must be below the full grid's).
+        public var gridSize: Int
+        /// PCG cap per Gauss–Newton system on the coarse grid.
+        public var linearIterationCap: Int
+        /// Gauss–Newton steps on the coarse grid (nonlinear PDEs; linear ones take one).
+        public var gaussNewtonIterations: Int
+
+        /// A coarse solve on `gridSize` points per dimension with the given budgets.
+        public init(gridSize: Int, linearIterationCap: Int, gaussNewtonIterations: Int) {
+            self.gridSize = gridSize
+            self.linearIterationCap = linearIterationCap
+            self.gaussNewtonIterations = gaussNewtonIterations
+        }
+    }
 
     /// Solver B with the given model settings and iteration budgets.
     public init(options: GPPDEOptions = GPPDEOptions(), hyperparameterIterations: Int = 30, gaussNewtonIterations: Int = 20,
@@ -58,13 +79,37 @@ public struct FastGPSolver: Sendable {
         let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
-        let (c, e) = try model.solve(maxSteps: steps)
+        var start: [Double]?
+        var coarseSteps = 0, coarseIterations = 0
+        if let coarse = coarseStart {
+            guard coarse.gridSize >= 3, coarse.gridSize < dims.min()!, coarse.linearIterationCap >= 1, coarse.gaussNewtonIterations >= 1 else {
+                throw GaussianProcessPDEError.invalidParameter(name: "coarseStart.gridSize", value: Double(coarse.gridSize),
+                                                              requirement: "3 ≤ coarse grid < \(dims.min()!), budgets ≥ 1")
+            }
+            var coarseSolver = self
+            coarseSolver.coarseStart = nil
+            coarseSolver.recordTestError = false
+            coarseSolver.linearIterationCap = coarse.linearIterationCap
+            coarseSolver.gaussNewtonIterations = coarse.gaussNewtonIterations
+            let first = try coarseSolver.solve(problem, gridSize: coarse.gridSize)
+            coarseSteps = first.steps
+            coarseIterations = first.linearIterations
+            // Ridge fits of the coarse prediction for ε on a decade grid (relative to k(0)); the one
+            // with the lowest objective on this grid is kept (or zero, if lower still) — a choice
+            // by the model's own objective, not by any test error.
+            let scale = kernels.reduce(1) { $0 * $1.value(0) }
+            let ridges = stride(from: -4.0, through: -12, by: -1).map { scale * pow(10, $0) }
+            let candidates = try model.coefficients(fitting: try first.predict(onGrid: grids.map(\.points)), ridges: ridges)
+            let zero = [Double](repeating: 0, count: model.unknowns)
+            start = (candidates + [zero]).map { (model.objective(at: $0), $0) }.min { $0.0 < $1.0 }?.1
+        }
+        let (c, e) = try model.solve(start: start, maxSteps: steps)
         let alpha = model.applyLinvT(c)
         var history: [GPHistoryEntry] = []
         let objective = model.halfLogDeterminant + e.phi
         var err: Double?
-        let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: model.gaussNewtonSteps,
-                                  linearIterations: model.cgIterations, seconds: clock.elapsed, history: [])
+        let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: coarseSteps + model.gaussNewtonSteps,
+                                  linearIterations: coarseIterations + model.cgIterations, seconds: clock.elapsed, history: [])
         if recordTestError, let exact = problem.solution { err = try? solution.relativeError(exact: exact) }
         history.append(GPHistoryEntry(step: solution.steps, objective: objective, seconds: solution.seconds, testError: err))
         return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: solution.steps,

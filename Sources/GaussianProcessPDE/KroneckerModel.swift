@@ -365,6 +365,34 @@ public final class KroneckerModel {
         return (c, e)
     }
 
+    /// Whitened coordinates whose posterior mean at the grid fits given values: for each `ε`, the
+    /// ridge solution `argmin_c ‖E c − u‖² + ε‖c‖²`, exact through the per-axis eigendecompositions
+    /// of `E_kᵀE_k` (`EᵀE = ⊗E_kᵀE_k`). A Gauss–Newton start from values known elsewhere (a
+    /// coarser model's prediction) that does not amplify their misfit by `K⁻¹` as `c = L⁻¹u` would.
+    /// - Throws: `.dimensionMismatch` for `u` without one value per grid point,
+    ///   `.invalidParameter` for a ridge that is not positive and finite.
+    public func coefficients(fitting u: [Double], ridges: [Double]) throws -> [[Double]] {
+        guard u.count == total else { throw GaussianProcessPDEError.dimensionMismatch("\(u.count) values for \(total) grid points") }
+        guard u.allSatisfy({ $0.isFinite }) else { throw GaussianProcessPDEError.nonFiniteData(what: "values to fit", point: []) }
+        for eps in ridges where !(eps > 0 && eps.isFinite) {
+            throw GaussianProcessPDEError.invalidParameter(name: "ridge", value: eps, requirement: "must be positive and finite")
+        }
+        var vectors: [Matrix] = []
+        var spectrum = [1.0]
+        for a in axes {
+            var g = try a.values.multiplied(by: a.values, transposeSelf: true)
+            let n = g.rows
+            for j in 0..<n { for i in (j + 1)..<max(n, j + 1) { let v = 0.5 * (g[i, j] + g[j, i]); g[i, j] = v; g[j, i] = v } }
+            let e = try SymmetricEigen(g)
+            vectors.append(e.eigenvectors)
+            spectrum = spectrum.flatMap { s in e.eigenvalues.map { s * max($0, 0) } }
+        }
+        let b = KroneckerModel.applyEach(vectors, transposed: true, dims, applyET(u))
+        return ridges.map { eps in
+            KroneckerModel.applyEach(vectors, transposed: false, dims, (0..<total).map { b[$0] / (spectrum[$0] + eps) })
+        }
+    }
+
     /// Number of unknowns `N = Π n_k`.
     public var unknowns: Int { total }
 

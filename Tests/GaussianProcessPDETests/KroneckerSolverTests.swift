@@ -107,6 +107,59 @@ final class KroneckerSolverTests: XCTestCase {
         }
     }
 
+    /// `coefficients(fitting:ridges:)` solves `(EᵀE + εI)c = Eᵀu` with `E = ⊗K_k L_k⁻ᵀ` formed
+    /// explicitly (real and complex-eigenbasis problems alike: the fit does not depend on the PDE).
+    func testRidgeFitSolvesItsNormalEquations() throws {
+        let options = GPPDEOptions(components: 3, jitter: 1e-4)
+        for (p, sizes) in try problems().prefix(3) {
+            let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
+            var g = Xoshiro256StarStar(seed: 9)
+            let kernels = try grids.map { _ in
+                try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
+                                   logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
+            }
+            let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
+            let n = model.unknowns
+            let u = (0..<n).map { _ in g.double(in: -1...1) }
+            let ridges = [1e-2, 1e-6]
+            let fits = try model.coefficients(fitting: u, ridges: ridges)
+            let e = try Kronecker.product((0..<grids.count).map { k in
+                let chol = try Cholesky(kernels[k].gram(grid: grids[k], derivative: 0, jitter: options.jitter * kernels[k].value(0)))
+                var ek = kernels[k].gram(grid: grids[k], derivative: 0)
+                try BLAS.trsm(chol.factor, lower: true, transpose: true, side: .right, &ek)
+                return ek
+            })
+            let etu = try e.multiplied(by: u, transposed: true)
+            for (eps, c) in zip(ridges, fits) {
+                let ec = try e.multiplied(by: c)
+                let lhs = try e.multiplied(by: ec, transposed: true)
+                let residual = (0..<n).map { lhs[$0] + eps * c[$0] - etu[$0] }
+                XCTAssertLessThan(residual.map(abs).max()!, 1e-8 * etu.map(abs).max()!, "\(p.name) ε = \(eps)")
+                XCTAssertLessThan(maxDifference(model.values(at: c), ec), 1e-10 * (1 + ec.map(abs).max()!))
+            }
+            assertThrows(["ridge"]) { try model.coefficients(fitting: u, ridges: [0]) }
+            assertThrows(["values for \(n) grid points"]) { try model.coefficients(fitting: [1, 2], ridges: [1]) }
+        }
+    }
+
+    /// Nested iteration: on a grid where PCG converges, a start from a coarser grid's model reaches
+    /// the same minimizer as the start from zero; steps and iterations count both grids.
+    func testCoarseStartReachesTheSameMinimizer() throws {
+        let p = try problems()[0].0
+        // A well-conditioned model (large nugget, small precisions), so that PCG really converges.
+        var solver = FastGPSolver(options: GPPDEOptions(components: 3, jitter: 1e-2, logTauBoundary: 2, logTauEquation: 2), recordTestError: false)
+        solver.linearIterationCap = 5000
+        let direct = try solver.solve(p, gridSize: 16)
+        solver.coarseStart = .init(gridSize: 8, linearIterationCap: 5000, gaussNewtonIterations: 1)
+        let nested = try solver.solve(p, gridSize: 16)
+        XCTAssertEqual(nested.steps, 2)
+        let (a, b) = (direct.history.last!.objective, nested.history.last!.objective)
+        XCTAssertEqual(b, a, accuracy: 1e-12 * abs(a))
+        XCTAssertLessThan(maxDifference(nested.values, direct.values), 1e-8 * (1 + direct.values.map(abs).max()!))
+        solver.coarseStart = .init(gridSize: 16, linearIterationCap: 10, gaussNewtonIterations: 1)
+        assertThrows(["coarseStart"]) { try solver.solve(p, gridSize: 16) }
+    }
+
     /// Prediction on a grid (one sweep per axis) equals the explicit product `(⊗K*_k) A` and the
     /// pointwise prediction.
     func testPredictionEqualsTheExplicitProduct() throws {
