@@ -45,7 +45,9 @@ struct AxisFactor {
     /// - Parameter relativeJitter: jitter as a multiple of `k(0)`; escalated tenfold (up to eight
     ///   times) if the Cholesky factorization fails.
     /// - Throws: `.indefiniteGram` if the Gram matrix stays indefinite (or non-finite).
-    init(kernel: SpectralKernel, grid: Grid1D, order: Int, coefficient: Double, relativeJitter: Double) throws {
+    /// - Parameter absoluteJitter: when given, the jitter itself (not scaled by `k(0)`): a model
+    ///   whose jitter stays fixed while the kernel's parameters move.
+    init(kernel: SpectralKernel, grid: Grid1D, order: Int, coefficient: Double, relativeJitter: Double, absoluteJitter: Double? = nil) throws {
         self.grid = grid
         self.kernel = kernel
         self.order = order
@@ -55,7 +57,7 @@ struct AxisFactor {
         guard scale.isFinite, scale > 0 else {
             throw GaussianProcessPDEError.indefiniteGram("k(0) = \(scale) for the axis on [\(grid.lower), \(grid.upper)]")
         }
-        let base = relativeJitter * scale
+        let base = absoluteJitter ?? relativeJitter * scale
         let k = kernel.gram(grid: grid, derivative: 0, jitter: base)
         let chol: Cholesky
         do {

@@ -26,6 +26,12 @@ public struct FastGPSolver: Sendable {
     /// Gauss–Newton on the full grid from a ridge fit of that model's prediction (nil: start from
     /// zero). Steps, linear iterations and seconds include the coarse solve.
     public var coarseStart: CoarseStart?
+    /// d ≥ 2: L-BFGS iterations on the kernels' hyperparameters with U eliminated (default 0: the
+    /// data-driven start is kept). Each evaluation is a Kronecker Gauss–Newton/PCG solve warm-started
+    /// from the previous one; the gradient is the log joint's partial gradient at the solved U
+    /// (`KroneckerLogJoint`, the envelope theorem), exact only as far as PCG converged. When
+    /// positive, `steps` counts these iterations.
+    public var kroneckerHyperparameterIterations: Int = 0
 
     /// The coarse solve of a nested iteration: the grid (points per dimension) and its budgets.
     public struct CoarseStart: Sendable {
@@ -75,8 +81,8 @@ public struct FastGPSolver: Sendable {
         let f = try problem.sourceValues(grids)
         let (bIndex, bMulti) = KroneckerModel.boundary(dims)
         let g = try problem.boundaryValues(grids, at: bMulti)
-        let kernels = try options.startingKernels(grids: grids, source: f, boundaryIndex: bIndex, boundaryData: g)
-        let model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
+        var kernels = try options.startingKernels(grids: grids, source: f, boundaryIndex: bIndex, boundaryData: g)
+        var model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
         var start: [Double]?
@@ -103,13 +109,57 @@ public struct FastGPSolver: Sendable {
             let zero = [Double](repeating: 0, count: model.unknowns)
             start = (candidates + [zero]).map { (model.objective(at: $0), $0) }.min { $0.0 < $1.0 }?.1
         }
-        let (c, e) = try model.solve(start: start, maxSteps: steps)
+        var (c, e) = try model.solve(start: start, maxSteps: steps)
+        var totalSteps = coarseSteps + model.gaussNewtonSteps, totalIterations = coarseIterations + model.cgIterations
+        if kroneckerHyperparameterIterations > 0 {
+            let jitters = model.axes.map(\.jitter)
+            let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters, source: f,
+                                          boundaryIndex: bIndex, boundaryData: g)
+            let counts = kernels.map(\.parameterCount)
+            let base = kernels
+            func unpack(_ theta: [Double]) -> [SpectralKernel] {
+                var out = base, offset = 0
+                for k in 0..<out.count {
+                    out[k].parameters = Array(theta[offset..<(offset + counts[k])])
+                    offset += counts[k]
+                }
+                return out
+            }
+            var latest = (theta: kernels.flatMap(\.parameters), model: model, c: c, e: e)
+            let outcome = LBFGS(maxIterations: kroneckerHyperparameterIterations).minimize(latest.theta) { theta in
+                let ks = unpack(theta)
+                guard ks.allSatisfy({ $0.parameters.allSatisfy(\.isFinite) }),
+                      let m = try? KroneckerModel(problem: problem, grids: grids, kernels: ks, options: options, source: f,
+                                                  boundaryData: g, absoluteJitters: jitters) else { return nil }
+                m.maxCGIterations = linearIterationCap
+                let solved = try? m.solve(start: latest.c, maxSteps: steps)
+                totalIterations += m.cgIterations
+                guard let solved else { return nil }
+                let value = m.halfLogDeterminant + solved.eval.phi
+                guard value.isFinite,
+                      let ev = try? joint.evaluate(kernels: ks, u: m.applyL(solved.c), logTau1: options.logTauBoundary, logTau2: options.logTauEquation),
+                      ev.gradTheta.allSatisfy(\.isFinite) else { return nil }
+                latest = (theta, m, solved.c, solved.eval)
+                return (value, ev.gradTheta)
+            }
+            if outcome.x != latest.theta {
+                // The last evaluation was a rejected trial: solve once more at the accepted point.
+                let m = try KroneckerModel(problem: problem, grids: grids, kernels: unpack(outcome.x), options: options, source: f,
+                                           boundaryData: g, absoluteJitters: jitters)
+                m.maxCGIterations = linearIterationCap
+                let solved = try m.solve(start: latest.c, maxSteps: steps)
+                totalIterations += m.cgIterations
+                latest = (outcome.x, m, solved.c, solved.eval)
+            }
+            (model, c, e, kernels) = (latest.model, latest.c, latest.e, unpack(latest.theta))
+            totalSteps = outcome.iterations
+        }
         let alpha = model.applyLinvT(c)
         var history: [GPHistoryEntry] = []
         let objective = model.halfLogDeterminant + e.phi
         var err: Double?
-        let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: coarseSteps + model.gaussNewtonSteps,
-                                  linearIterations: coarseIterations + model.cgIterations, seconds: clock.elapsed, history: [])
+        let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: totalSteps,
+                                  linearIterations: totalIterations, seconds: clock.elapsed, history: [])
         if recordTestError, let exact = problem.solution { err = try? solution.relativeError(exact: exact) }
         history.append(GPHistoryEntry(step: solution.steps, objective: objective, seconds: solution.seconds, testError: err))
         return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: solution.steps,

@@ -61,7 +61,7 @@ public final class KroneckerModel {
     /// As above, with the source on the grid and the boundary data (in `boundary(dims)` order)
     /// when the caller has already evaluated them.
     init(problem: PDEProblem, grids: [Grid1D], kernels: [SpectralKernel], options: GPPDEOptions,
-         source: [Double]?, boundaryData: [Double]?) throws {
+         source: [Double]?, boundaryData: [Double]?, absoluteJitters: [Double]? = nil) throws {
         try options.validate()
         guard grids.count == problem.dimension, kernels.count == grids.count else {
             throw GaussianProcessPDEError.dimensionMismatch("\(kernels.count) kernels and \(grids.count) grids for a \(problem.dimension)-D problem")
@@ -69,7 +69,7 @@ public final class KroneckerModel {
         let terms = problem.pde.axisTerms(dimension: grids.count)
         axes = try (0..<grids.count).map {
             try AxisFactor(kernel: kernels[$0], grid: grids[$0], order: terms[$0].order, coefficient: terms[$0].coefficient,
-                           relativeJitter: options.jitter)
+                           relativeJitter: options.jitter, absoluteJitter: absoluteJitters?[$0])
         }
         dims = grids.map(\.count)
         total = dims.reduce(1, *)

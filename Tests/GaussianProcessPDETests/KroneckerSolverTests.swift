@@ -160,6 +160,22 @@ final class KroneckerSolverTests: XCTestCase {
         assertThrows(["coarseStart"]) { try solver.solve(p, gridSize: 16) }
     }
 
+    /// L-BFGS on the hyperparameters in 2-D lowers the profiled objective below the data-driven
+    /// start's (a well-conditioned model, so each inner solve converges), and reports its iterations.
+    func testKroneckerHyperparameterFitLowersTheObjective() throws {
+        for (p, _) in try problems().prefix(3) {
+            var solver = FastGPSolver(options: GPPDEOptions(components: 3, jitter: 1e-2, logTauBoundary: 2, logTauEquation: 2), recordTestError: false)
+            solver.linearIterationCap = 5000
+            let start = try solver.solve(p, gridSize: 12)
+            solver.kroneckerHyperparameterIterations = 3
+            let fitted = try solver.solve(p, gridSize: 12)
+            XCTAssertLessThanOrEqual(fitted.steps, 3, p.name)
+            XCTAssertGreaterThan(fitted.steps, 0, p.name)
+            XCTAssertLessThan(fitted.history.last!.objective, start.history.last!.objective, p.name)
+            XCTAssertNotEqual(fitted.kernels.flatMap(\.parameters), start.kernels.flatMap(\.parameters), p.name)
+        }
+    }
+
     /// Prediction on a grid (one sweep per axis) equals the explicit product `(⊗K*_k) A` and the
     /// pointwise prediction.
     func testPredictionEqualsTheExplicitProduct() throws {
