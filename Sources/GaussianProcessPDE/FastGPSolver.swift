@@ -6,9 +6,10 @@ import LinearAlgebra
 /// the objective with `U` eliminated (variable projection; the gradient is the partial gradient
 /// at the optimal `U`, by the envelope theorem). Frequencies start from the source's periodogram
 /// by default. In 1-D the solve is exact (whitened Householder QR, `Model1D`). In d ≥ 2 dimensions
-/// the `KroneckerModel` solves for U by Gauss–Newton with PCG (capped by `linearIterationCap`)
-/// and the hyperparameters keep their data-driven start (one periodogram per axis, from the
-/// source and the boundary data along that axis).
+/// the `KroneckerModel` solves for U by Gauss–Newton with PCG (capped by `linearIterationCap`),
+/// optionally from a coarser grid's solution (`coarseStart`); the hyperparameters start from the
+/// data (one periodogram per axis, from the source and the boundary data along that axis) and are
+/// fitted only when `kroneckerHyperparameterIterations` > 0 (each evaluation is a PCG-limited solve).
 public struct FastGPSolver: Sendable {
     /// Model settings.
     public var options: GPPDEOptions
