@@ -21,13 +21,6 @@ final class AdamKroneckerTests: XCTestCase {
         ]
     }
 
-    func randomKernels(_ d: Int, _ g: inout Xoshiro256StarStar) throws -> [SpectralKernel] {
-        try (0..<d).map { _ in
-            try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
-                               logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
-        }
-    }
-
     /// `L = ½ log|K| + ½ UᵀK⁻¹U − λ(½ N_b log τ₁ − ½ τ₁‖U_b − g‖²) − (½ N log τ₂ − ½ τ₂‖R‖²)` with
     /// `R = A K⁻¹ U + N(U) − f` and `∂L/∂U = α + τ₂ (K⁻¹AᵀR + N'(U) ∘ R) + λτ₁(U_b − g)`, every
     /// matrix formed explicitly (`A = Σ_k c_k ⊗(K_j for j ≠ k, D_k at k)`).

@@ -30,10 +30,7 @@ final class KroneckerSolverTests: XCTestCase {
         for (p, sizes) in try problems() {
             let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 5)
-            let kernels = try grids.map { _ in
-                try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
-                                   logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
-            }
+            let kernels = try randomKernels(grids.count, &g)
             let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
             let n = model.unknowns
             let c = (0..<n).map { _ in g.double(in: -1...1) }
@@ -95,10 +92,7 @@ final class KroneckerSolverTests: XCTestCase {
         for (p, sizes) in try problems() where p.pde != .allenCahn {
             let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 8)
-            let kernels = try grids.map { _ in
-                try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
-                                   logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
-            }
+            let kernels = try randomKernels(grids.count, &g)
             let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
             let c = try model.minimize(maxSteps: 1)
             XCTAssertLessThanOrEqual(model.cgIterations, 1, p.name)
@@ -114,10 +108,7 @@ final class KroneckerSolverTests: XCTestCase {
         for (p, sizes) in try problems().prefix(3) {
             let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 9)
-            let kernels = try grids.map { _ in
-                try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
-                                   logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
-            }
+            let kernels = try randomKernels(grids.count, &g)
             let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
             let n = model.unknowns
             let u = (0..<n).map { _ in g.double(in: -1...1) }
@@ -243,5 +234,14 @@ final class GaussianProcessPDEPropertyTests: XCTestCase {
                 XCTAssertLessThan(maxDifference(model.values(at: c), s.values), 1e-6 * (1 + s.values.map(abs).max()!))
             }
         }
+    }
+}
+
+/// Two-component Gaussian-mixture kernels with random parameters, one per axis (well-conditioned
+/// on the small test grids).
+func randomKernels(_ count: Int, _ g: inout Xoshiro256StarStar) throws -> [SpectralKernel] {
+    try (0..<count).map { _ in
+        try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
+                           logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
     }
 }
