@@ -75,11 +75,7 @@ public struct AdamGPSolver: Sendable {
             throw GaussianProcessPDEError.invalidParameter(name: "jitters", value: j, requirement: "must be finite and ≥ 0")
         }
         let grids = try problem.domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: gridSize) }
-        let f = try problem.sourceValues(grids)
-        let (bIndex, bMulti) = KroneckerModel.boundary(grids.map(\.count))
-        let g = try problem.boundaryValues(grids, at: bMulti)
-        let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters,
-                                      source: f, boundaryIndex: bIndex, boundaryData: g)
+        let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters, data: try GridData(problem, grids))
         return try joint.evaluate(kernels: kernels, u: u, logTau1: logTau1, logTau2: logTau2)
     }
 
@@ -95,12 +91,10 @@ public struct AdamGPSolver: Sendable {
         let clock = Stopwatch()
         var overhead = 0.0     // test-error evaluations, excluded from the reported seconds
         let grids = try problem.domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: gridSize) }
-        let f = try problem.sourceValues(grids)
-        let (bIndex, bMulti) = KroneckerModel.boundary(grids.map(\.count))
-        let g = try problem.boundaryValues(grids, at: bMulti)
-        var kernels = try options.startingKernels(grids: grids, source: f, boundaryIndex: bIndex, boundaryData: g)
+        let data = try GridData(problem, grids)
+        var kernels = try options.startingKernels(grids: grids, data: data)
         let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: kernels.map { options.jitter * $0.value(0) },
-                                      source: f, boundaryIndex: bIndex, boundaryData: g)
+                                      data: data)
         let n = joint.total
         let counts = kernels.map(\.parameterCount)
         func unpack(_ x: [Double]) {

@@ -79,10 +79,9 @@ public struct FastGPSolver: Sendable {
     func solveKronecker(_ problem: PDEProblem, _ grids: [Grid1D]) throws -> GPSolution {
         let clock = Stopwatch()
         let dims = grids.map(\.count)
-        let f = try problem.sourceValues(grids)
-        let (bIndex, bMulti) = KroneckerModel.boundary(dims)
-        let g = try problem.boundaryValues(grids, at: bMulti)
-        var kernels = try options.startingKernels(grids: grids, source: f, boundaryIndex: bIndex, boundaryData: g)
+        let data = try GridData(problem, grids)
+        let (f, g) = (data.source, data.boundaryData)
+        var kernels = try options.startingKernels(grids: grids, data: data)
         var model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
@@ -114,8 +113,7 @@ public struct FastGPSolver: Sendable {
         var totalSteps = coarseSteps + model.gaussNewtonSteps, totalIterations = coarseIterations + model.cgIterations
         if kroneckerHyperparameterIterations > 0 {
             let jitters = model.axes.map(\.jitter)
-            let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters, source: f,
-                                          boundaryIndex: bIndex, boundaryData: g)
+            let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters, data: data)
             let counts = kernels.map(\.parameterCount)
             let base = kernels
             func unpack(_ theta: [Double]) -> [SpectralKernel] {

@@ -125,12 +125,13 @@ extension GPPDEOptions {
 extension GPPDEOptions {
     /// The starting kernel of every axis of a problem on a tensor grid (`initialKernel` per axis,
     /// from the source lines and the complete boundary lines along it).
-    func startingKernels(grids: [Grid1D], source f: [Double], boundaryIndex: [Int], boundaryData g: [Double]) throws -> [SpectralKernel] {
+    func startingKernels(grids: [Grid1D], data: GridData) throws -> [SpectralKernel] {
         let dims = grids.map(\.count)
+        let f = data.source
         var gFull = [Double](repeating: 0, count: f.count)
         var onBoundary = [Bool](repeating: false, count: f.count)
-        for (j, idx) in boundaryIndex.enumerated() {
-            gFull[idx] = g[j]
+        for (j, idx) in data.boundaryIndex.enumerated() {
+            gFull[idx] = data.boundaryData[j]
             onBoundary[idx] = true
         }
         return try (0..<dims.count).map { k in

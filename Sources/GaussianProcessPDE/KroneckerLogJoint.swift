@@ -34,16 +34,15 @@ struct KroneckerLogJoint {
     /// Absolute jitter per axis (fixed from the starting kernels).
     let jitters: [Double]
 
-    init(problem: PDEProblem, grids: [Grid1D], options: GPPDEOptions, jitters: [Double], source: [Double], boundaryIndex: [Int],
-         boundaryData: [Double]) {
+    init(problem: PDEProblem, grids: [Grid1D], options: GPPDEOptions, jitters: [Double], data: GridData) {
         self.grids = grids
         dims = grids.map(\.count)
         total = dims.reduce(1, *)
         pde = problem.pde
         terms = problem.pde.axisTerms(dimension: grids.count)
-        f = source
-        self.boundaryIndex = boundaryIndex
-        g = boundaryData
+        f = data.source
+        boundaryIndex = data.boundaryIndex
+        g = data.boundaryData
         lambda = options.boundaryWeight
         self.jitters = jitters
     }

@@ -85,6 +85,23 @@ extension PDEProblem {
     }
 }
 
+/// A problem's data on a tensor grid: the source at every point, and the boundary points (flat
+/// indices, last axis fastest) with the boundary data there.
+struct GridData {
+    let source: [Double]
+    let boundaryIndex: [Int]
+    let boundaryData: [Double]
+
+    /// Evaluates and checks `f` and `g` on the grid.
+    /// - Throws: `.nonFiniteData` at the first point where either is NaN or infinite.
+    init(_ problem: PDEProblem, _ grids: [Grid1D]) throws {
+        source = try problem.sourceValues(grids)
+        let (flat, multi) = KroneckerModel.boundary(grids.map(\.count))
+        boundaryIndex = flat
+        boundaryData = try problem.boundaryValues(grids, at: multi)
+    }
+}
+
 /// The points of a tensor grid in `vec` order (last axis fastest).
 struct GridPoints: Sequence {
     let axes: [[Double]]

@@ -28,10 +28,8 @@ final class KroneckerSolverTests: XCTestCase {
     func testObjectiveEqualsTheExplicitProductAndSolutionIsStationary() throws {
         let options = GPPDEOptions(components: 3, jitter: 1e-4, logTauBoundary: 4, logTauEquation: 4, boundaryWeight: 2)
         for (p, sizes) in try problems() {
-            let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 5)
-            let kernels = try randomKernels(grids.count, &g)
-            let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
+            let (grids, kernels, model) = try randomModel(p, sizes, options, &g)
             let n = model.unknowns
             let c = (0..<n).map { _ in g.double(in: -1...1) }
 
@@ -90,10 +88,8 @@ final class KroneckerSolverTests: XCTestCase {
         var options = GPPDEOptions(components: 3, jitter: 1e-4, logTauBoundary: 4, logTauEquation: 4, boundaryWeight: 2)
         options.residualMetric = .spectral
         for (p, sizes) in try problems() where p.pde != .allenCahn {
-            let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 8)
-            let kernels = try randomKernels(grids.count, &g)
-            let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
+            let (_, _, model) = try randomModel(p, sizes, options, &g)
             let c = try model.minimize(maxSteps: 1)
             XCTAssertLessThanOrEqual(model.cgIterations, 1, p.name)
             let g0 = model.gradient(at: [Double](repeating: 0, count: model.unknowns)).map(abs).max()!
@@ -106,10 +102,8 @@ final class KroneckerSolverTests: XCTestCase {
     func testRidgeFitSolvesItsNormalEquations() throws {
         let options = GPPDEOptions(components: 3, jitter: 1e-4)
         for (p, sizes) in try problems().prefix(3) {
-            let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
             var g = Xoshiro256StarStar(seed: 9)
-            let kernels = try randomKernels(grids.count, &g)
-            let model = try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options)
+            let (grids, kernels, model) = try randomModel(p, sizes, options, &g)
             let n = model.unknowns
             let u = (0..<n).map { _ in g.double(in: -1...1) }
             let ridges = [1e-2, 1e-6]
@@ -244,4 +238,12 @@ func randomKernels(_ count: Int, _ g: inout Xoshiro256StarStar) throws -> [Spect
         try SpectralKernel(family: .gaussianMixture, logWeights: (0..<2).map { _ in g.double(in: -1...0) },
                            logScales: (0..<2).map { _ in g.double(in: -1...0.5) }, frequencies: (0..<2).map { _ in g.double(in: 0...0.6) })
     }
+}
+
+/// Grids of the given sizes over the problem's domain, random kernels on them, and the model.
+func randomModel(_ p: PDEProblem, _ sizes: [Int], _ options: GPPDEOptions,
+                 _ g: inout Xoshiro256StarStar) throws -> ([Grid1D], [SpectralKernel], KroneckerModel) {
+    let grids = try zip(p.domain, sizes).map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: $1) }
+    let kernels = try randomKernels(grids.count, &g)
+    return (grids, kernels, try KroneckerModel(problem: p, grids: grids, kernels: kernels, options: options))
 }
