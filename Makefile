@@ -37,7 +37,7 @@ test: deps
 	exit $$status
 
 bench: deps
-	swift run -c release bench $(ARGS)
+	swift run -c release --package-path bench bench $(ARGS)
 
 fixtures:
 	cd Fixtures && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt && .venv/bin/python generate.py

@@ -55,7 +55,7 @@ public enum BLAS {
         try Validate.lapackIndex(a.columns, routine: "BLAS.gemv", argument: "columns")
         guard m > 0 else { return }
         guard n > 0 else {
-            for i in 0..<m { y[i] *= beta }
+            for i in 0..<m { y[i] = beta == 0 ? 0 : y[i] * beta }   // beta = 0: y is not read
             return
         }
         a.withUnsafeBufferPointer { ab in
@@ -87,9 +87,11 @@ public enum BLAS {
         for (size, name) in [(m, "m"), (n, "n"), (k, "k")] {
             try Validate.lapackIndex(size, routine: "BLAS.gemm", argument: name)
         }
+        _ = LAPACKSupport.configured
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
-            c.withUnsafeMutableBufferPointer { cb in for i in 0..<cb.count { cb[i] *= beta } }
+            // BLAS semantics: with beta = 0, C is not read (NaN or Inf in it do not propagate).
+            c.withUnsafeMutableBufferPointer { cb in for i in 0..<cb.count { cb[i] = beta == 0 ? 0 : cb[i] * beta } }
             return
         }
         a.withUnsafeBufferPointer { ab in
@@ -118,6 +120,7 @@ public enum BLAS {
         }
         try Validate.lapackIndex(n, routine: "BLAS.syrk", argument: "n")
         try Validate.lapackIndex(k, routine: "BLAS.syrk", argument: "k")
+        _ = LAPACKSupport.configured
         guard n > 0 else { return }
         if k > 0 {
             a.withUnsafeBufferPointer { ab in
@@ -128,7 +131,8 @@ public enum BLAS {
                 }
             }
         } else {
-            c.withUnsafeMutableBufferPointer { cb in for i in 0..<cb.count { cb[i] *= beta } }
+            // BLAS semantics: with beta = 0, C is not read (NaN or Inf in it do not propagate).
+            c.withUnsafeMutableBufferPointer { cb in for i in 0..<cb.count { cb[i] = beta == 0 ? 0 : cb[i] * beta } }
         }
         c.withUnsafeMutableBufferPointer { cb in
             for j in 0..<n { for i in (j + 1)..<Swift.max(n, j + 1) { cb[j + i * n] = cb[i + j * n] } }

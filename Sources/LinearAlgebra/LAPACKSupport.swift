@@ -3,8 +3,12 @@ internal import CLAPACK
 /// Internal helpers shared by the LAPACK wrappers.
 enum LAPACKSupport {
     /// LAPACKE scans every input for NaN by default; the wrappers validate once themselves
-    /// (`Validate.finite`), so the scan is switched off the first time any wrapper runs.
-    static let configured: Void = { LAPACKE_set_nancheck(0) }()
+    /// (`Validate.finite`), so the scan is switched off the first time any wrapper runs. That is
+    /// also when the user hears, once, if OpenBLAS runs generic kernels (`OpenBLAS.kernelDiagnostic`).
+    static let configured: Void = {
+        LAPACKE_set_nancheck(0)
+        OpenBLAS.warnedOnce
+    }()
 
     static let columnMajor = Int32(LAPACK_COL_MAJOR)
 

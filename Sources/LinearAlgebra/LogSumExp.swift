@@ -1,3 +1,5 @@
+internal import CVectorKernels
+
 /// Numerically stable log-sum-exp reductions over the rows or columns of a matrix, with
 /// offsets, in one streaming pass over memory.
 ///
@@ -80,9 +82,6 @@ public enum LogSumExp {
         }
     }
 
-    /// Exponents below this (relative to the maximum) may be skipped in groups of eight.
-    static let negligible = SIMD8<Double>(repeating: -64)
-
     // MARK: Unchecked kernels
 
     /// Unchecked row kernel on raw column-major storage (`lda = rows`). `columnOffsets` may be nil
@@ -98,6 +97,16 @@ public enum LogSumExp {
         columnOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>? = nil,
         into out: UnsafeMutablePointer<Double>?, threads: Int
     ) {
+        rows(rows: n, columns: m, matrix: matrix, scale: scale, columnOffsets: columnOffsets, reference: reference,
+             into: out, threads: threads, level: .active)
+    }
+
+    /// The row kernel on a chosen instruction set (tests run every level).
+    static func rows(
+        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
+        columnOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>?,
+        into out: UnsafeMutablePointer<Double>?, threads: Int, level: VectorInstructionSet
+    ) {
         guard n > 0, let out else { return }
         guard m > 0, let matrix else {
             for i in 0..<n { out[i] = -.infinity }
@@ -108,9 +117,13 @@ public enum LogSumExp {
         let refBox = UncheckedBox(reference)
         Parallel.forEachChunk(count: n, threads: threads, minimumChunk: minChunk) { range in
             if let ref = refBox.value {
-                rowsChunkWithReference(range, n, m, matBox.value, scale, offBox.value, ref, outBox.value)
+                rowsChunkWithReference(range, n, m, matBox.value, scale, offBox.value, ref, outBox.value, level)
             } else {
-                rowsChunk(range, n, m, matBox.value, scale, offBox.value, outBox.value)
+                let padded = (range.count + 7) & ~7
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * padded)
+                defer { scratch.deallocate() }
+                cvk_lse_rows(level.code, matBox.value, n, m, scale, offBox.value, range.lowerBound, range.upperBound,
+                             scratch, outBox.value)
             }
         }
     }
@@ -122,6 +135,16 @@ public enum LogSumExp {
         rowOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>? = nil,
         into out: UnsafeMutablePointer<Double>?, threads: Int
     ) {
+        columns(rows: n, columns: m, matrix: matrix, scale: scale, rowOffsets: rowOffsets, reference: reference,
+                into: out, threads: threads, level: .active)
+    }
+
+    /// The column kernel on a chosen instruction set (tests run every level).
+    static func columns(
+        rows n: Int, columns m: Int, matrix: UnsafePointer<Double>?, scale: Double,
+        rowOffsets: UnsafePointer<Double>?, reference: UnsafePointer<Double>?,
+        into out: UnsafeMutablePointer<Double>?, threads: Int, level: VectorInstructionSet
+    ) {
         guard m > 0, let out else { return }
         guard n > 0, let matrix else {
             for j in 0..<m { out[j] = -.infinity }
@@ -130,15 +153,24 @@ public enum LogSumExp {
         let minChunk = Swift.max(1, 65_536 / n)
         let outBox = UncheckedBox(out), matBox = UncheckedBox(matrix), offBox = UncheckedBox(rowOffsets)
         let refBox = UncheckedBox(reference)
+        let code = level.code
         Parallel.forEachChunk(count: m, threads: threads, minimumChunk: minChunk) { range in
             for j in range {
                 let column = matBox.value + j * n
                 var value = Double.nan
                 if let ref = refBox.value?[j], ref.isFinite {
-                    let sum = columnSumExp(column, n, scale, offBox.value, ref)
+                    let sum = cvk_column_sum_exp(code, column, n, scale, offBox.value, ref)
                     if acceptable(sum) { value = ref + libmLog(sum) }
                 }
-                outBox.value[j] = value.isNaN ? columnLSE(column, n, scale, offBox.value) : value
+                if value.isNaN {
+                    let mx = cvk_column_max(code, column, n, scale, offBox.value)
+                    if mx.isInfinite {
+                        value = mx
+                    } else {
+                        value = mx + libmLog(cvk_column_sum_exp(code, column, n, scale, offBox.value, mx))
+                    }
+                }
+                outBox.value[j] = value
             }
         }
     }
@@ -149,22 +181,15 @@ public enum LogSumExp {
 
     static func rowsChunkWithReference(
         _ range: Range<Int>, _ n: Int, _ m: Int, _ matrix: UnsafePointer<Double>, _ scale: Double,
-        _ offsets: UnsafePointer<Double>?, _ reference: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>
+        _ offsets: UnsafePointer<Double>?, _ reference: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>,
+        _ level: VectorInstructionSet
     ) {
         let len = range.count
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: len)
         defer { sums.deallocate() }
         sums.initialize(repeating: 0, count: len)
         let ref = reference + range.lowerBound
-        var j = 0
-        while j + 4 <= m {
-            accumulate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, ref, sums)
-            j += 4
-        }
-        while j < m {
-            accumulate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, ref, sums)
-            j += 1
-        }
+        cvk_lse_rows_reference_sums(level.code, matrix, n, m, scale, offsets, range.lowerBound, range.upperBound, ref, sums)
         for k in 0..<len {
             let i = range.lowerBound + k
             if ref[k].isFinite && acceptable(sums[k]) {
@@ -181,260 +206,6 @@ public enum LogSumExp {
                     out[i] = mx + libmLog(sum)
                 }
             }
-        }
-    }
-
-    /// log Σ_i exp(scale · c_i + a_i) over one contiguous column (two passes, both from L1).
-    static func columnLSE(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?) -> Double {
-        let mx = columnMax(c, n, scale, a)
-        if mx == .infinity { return .infinity }
-        if mx == -.infinity { return -.infinity }
-        return mx + libmLog(columnSumExp(c, n, scale, a, mx))
-    }
-
-    @inline(never)
-    static func columnMax(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?) -> Double {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale)
-        let cr = UnsafeRawPointer(c)
-        var vmax = V(repeating: -.infinity)
-        var i = 0
-        if let a {
-            let ar = UnsafeRawPointer(a)
-            while i + 8 <= n {
-                let v = ar.loadUnaligned(fromByteOffset: i * 8, as: V.self).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-                vmax = SIMDMath.max(vmax, v)
-                i += 8
-            }
-        } else {
-            while i + 8 <= n {
-                vmax = SIMDMath.max(vmax, s * cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-                i += 8
-            }
-        }
-        var mx = vmax.max()
-        while i < n {
-            mx = Swift.max(mx, scale * c[i] + (a?[i] ?? 0))
-            i += 1
-        }
-        return mx
-    }
-
-    @inline(never)
-    static func columnSumExp(_ c: UnsafePointer<Double>, _ n: Int, _ scale: Double, _ a: UnsafePointer<Double>?, _ mx: Double) -> Double {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale)
-        let cr = UnsafeRawPointer(c)
-        let shift = V(repeating: -mx)
-        var acc = V(repeating: 0)
-        var i = 0
-        if let a {
-            let ar = UnsafeRawPointer(a)
-            while i + 8 <= n {
-                let v = ar.loadUnaligned(fromByteOffset: i * 8, as: V.self).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-                let z = v + shift
-                if any(z .> negligible) { acc += SIMDMath.expNonPositive(z) }
-                i += 8
-            }
-        } else {
-            while i + 8 <= n {
-                let z = shift.addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-                if any(z .> negligible) { acc += SIMDMath.expNonPositive(z) }
-                i += 8
-            }
-        }
-        var sum = acc.sum()
-        while i < n {
-            sum += libmExp(scale * c[i] + (a?[i] ?? 0) - mx)
-            i += 1
-        }
-        return sum
-    }
-
-    /// Row reduction for rows in `range`, blocked over columns with a running max and sum.
-    /// Each inner loop is a small function of its own so that the vector `exp` is inlined into a
-    /// tight loop (a large caller can make the optimizer outline it, at a call per vector).
-    static func rowsChunk(
-        _ range: Range<Int>, _ n: Int, _ m: Int, _ matrix: UnsafePointer<Double>, _ scale: Double,
-        _ offsets: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>
-    ) {
-        let len = range.count
-        let padded = (len + 7) & ~7
-        // Running maximum and sum per row, and the current block's maximum; padded to whole
-        // vectors (extra lanes are computed and ignored).
-        let runMax = UnsafeMutablePointer<Double>.allocate(capacity: padded)
-        let runSum = UnsafeMutablePointer<Double>.allocate(capacity: padded)
-        let blockMax = UnsafeMutablePointer<Double>.allocate(capacity: padded)
-        defer { runMax.deallocate(); runSum.deallocate(); blockMax.deallocate() }
-        runMax.initialize(repeating: -.infinity, count: padded)
-        runSum.initialize(repeating: 0, count: padded)
-        blockMax.initialize(repeating: -.infinity, count: padded)
-        let block = Swift.max(4, Swift.min(128, 131_072 / Swift.max(len, 1)))
-        var j0 = 0
-        while j0 < m {
-            let j1 = Swift.min(j0 + block, m)
-            blockMax.update(repeating: -.infinity, count: padded)
-            var j = j0
-            while j + 4 <= j1 {
-                maxUpdate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, blockMax)
-                j += 4
-            }
-            while j < j1 {
-                maxUpdate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, blockMax)
-                j += 1
-            }
-            rescale(runMax, blockMax, runSum, padded)
-            j = j0
-            while j + 4 <= j1 {
-                accumulate4(matrix + j * n + range.lowerBound, n, len, scale, offsets, j, runMax, runSum)
-                j += 4
-            }
-            while j < j1 {
-                accumulate(matrix + j * n + range.lowerBound, len, scale, offsets?[j] ?? 0, runMax, runSum)
-                j += 1
-            }
-            j0 = j1
-        }
-        for k in 0..<len {
-            let mx = runMax[k]
-            if mx == .infinity {
-                out[range.lowerBound + k] = .infinity
-            } else {
-                out[range.lowerBound + k] = runSum[k] == 0 ? -.infinity : mx + libmLog(runSum[k])
-            }
-        }
-    }
-
-    /// `maxUpdate` over four adjacent columns (`col`, `col + lda`, …) in one sweep, so the block
-    /// maxima are loaded and stored once per four matrix entries.
-    @inline(never)
-    static func maxUpdate4(_ col: UnsafePointer<Double>, _ lda: Int, _ len: Int, _ scale: Double,
-                           _ offsets: UnsafePointer<Double>?, _ j: Int, _ bmax: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale)
-        let b0 = V(repeating: offsets?[j] ?? 0), b1 = V(repeating: offsets?[j + 1] ?? 0)
-        let b2 = V(repeating: offsets?[j + 2] ?? 0), b3 = V(repeating: offsets?[j + 3] ?? 0)
-        let c0 = UnsafeRawPointer(col), c1 = UnsafeRawPointer(col + lda)
-        let c2 = UnsafeRawPointer(col + 2 * lda), c3 = UnsafeRawPointer(col + 3 * lda)
-        let out = UnsafeMutableRawPointer(bmax)
-        var k = 0
-        while k + 8 <= len {
-            let o = k * 8
-            let m01 = SIMDMath.max(b0.addingProduct(s, c0.loadUnaligned(fromByteOffset: o, as: V.self)),
-                                   b1.addingProduct(s, c1.loadUnaligned(fromByteOffset: o, as: V.self)))
-            let m23 = SIMDMath.max(b2.addingProduct(s, c2.loadUnaligned(fromByteOffset: o, as: V.self)),
-                                   b3.addingProduct(s, c3.loadUnaligned(fromByteOffset: o, as: V.self)))
-            out.storeBytes(of: SIMDMath.max(out.load(fromByteOffset: o, as: V.self), SIMDMath.max(m01, m23)), toByteOffset: o, as: V.self)
-            k += 8
-        }
-        for t in 0..<4 where k < len {
-            maxUpdateTail(col + t * lda, k, len, scale, offsets?[j + t] ?? 0, bmax)
-        }
-    }
-
-    static func maxUpdateTail(_ col: UnsafePointer<Double>, _ start: Int, _ len: Int, _ scale: Double, _ b: Double,
-                              _ bmax: UnsafeMutablePointer<Double>) {
-        for k in start..<len { bmax[k] = Swift.max(bmax[k], scale * col[k] + b) }
-    }
-
-    /// `accumulate` over four adjacent columns in one sweep.
-    @inline(never)
-    static func accumulate4(_ col: UnsafePointer<Double>, _ lda: Int, _ len: Int, _ scale: Double,
-                            _ offsets: UnsafePointer<Double>?, _ j: Int,
-                            _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale)
-        let b = [offsets?[j] ?? 0, offsets?[j + 1] ?? 0, offsets?[j + 2] ?? 0, offsets?[j + 3] ?? 0]
-        let b0 = V(repeating: b[0]), b1 = V(repeating: b[1]), b2 = V(repeating: b[2]), b3 = V(repeating: b[3])
-        let c0 = UnsafeRawPointer(col), c1 = UnsafeRawPointer(col + lda)
-        let c2 = UnsafeRawPointer(col + 2 * lda), c3 = UnsafeRawPointer(col + 3 * lda)
-        let mx = UnsafeRawPointer(runMax), sm = UnsafeMutableRawPointer(runSum)
-        var k = 0
-        while k + 8 <= len {
-            let o = k * 8
-            let m = mx.load(fromByteOffset: o, as: V.self)
-            let z0 = b0.addingProduct(s, c0.loadUnaligned(fromByteOffset: o, as: V.self)) - m
-            let z1 = b1.addingProduct(s, c1.loadUnaligned(fromByteOffset: o, as: V.self)) - m
-            let z2 = b2.addingProduct(s, c2.loadUnaligned(fromByteOffset: o, as: V.self)) - m
-            let z3 = b3.addingProduct(s, c3.loadUnaligned(fromByteOffset: o, as: V.self)) - m
-            let top = SIMDMath.max(SIMDMath.max(z0, z1), SIMDMath.max(z2, z3))
-            if any(top .> negligible) {
-                var acc = sm.load(fromByteOffset: o, as: V.self)
-                acc += expIfRelevant(z0) + expIfRelevant(z1)
-                acc += expIfRelevant(z2) + expIfRelevant(z3)
-                sm.storeBytes(of: acc, toByteOffset: o, as: V.self)
-            }
-            k += 8
-        }
-        for t in 0..<4 where k < len {
-            accumulateTail(col + t * lda, k, len, scale, b[t], runMax, runSum)
-        }
-    }
-
-    /// `exp(z)` for `z ≤ 0`, or 0 without evaluating when every lane is negligible.
-    @inline(__always)
-    static func expIfRelevant(_ z: SIMD8<Double>) -> SIMD8<Double> {
-        any(z .> negligible) ? SIMDMath.expNonPositive(z) : SIMD8<Double>(repeating: 0)
-    }
-
-    static func accumulateTail(_ col: UnsafePointer<Double>, _ start: Int, _ len: Int, _ scale: Double, _ b: Double,
-                               _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
-        for k in start..<len { runSum[k] += libmExp(scale * col[k] + b - runMax[k]) }
-    }
-
-    /// `bmax[k] = max(bmax[k], scale · col[k] + b)`.
-    @inline(never)
-    static func maxUpdate(_ col: UnsafePointer<Double>, _ len: Int, _ scale: Double, _ b: Double, _ bmax: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale), bv = V(repeating: b)
-        let c = UnsafeRawPointer(col), out = UnsafeMutableRawPointer(bmax)
-        var k = 0
-        while k + 8 <= len {
-            let v = bv.addingProduct(s, c.loadUnaligned(fromByteOffset: k * 8, as: V.self))
-            out.storeBytes(of: SIMDMath.max(out.load(fromByteOffset: k * 8, as: V.self), v), toByteOffset: k * 8, as: V.self)
-            k += 8
-        }
-        while k < len {
-            bmax[k] = Swift.max(bmax[k], scale * col[k] + b)
-            k += 1
-        }
-    }
-
-    /// Moves the running maxima to `max(runMax, blockMax)` and rescales the running sums.
-    @inline(never)
-    static func rescale(_ runMax: UnsafeMutablePointer<Double>, _ blockMax: UnsafePointer<Double>,
-                        _ runSum: UnsafeMutablePointer<Double>, _ padded: Int) {
-        typealias V = SIMD8<Double>
-        let rmx = UnsafeMutableRawPointer(runMax), bmx = UnsafeRawPointer(blockMax), rsm = UnsafeMutableRawPointer(runSum)
-        for k in stride(from: 0, to: padded, by: 8) {
-            let old = rmx.load(fromByteOffset: k * 8, as: V.self)
-            var new = SIMDMath.max(old, bmx.load(fromByteOffset: k * 8, as: V.self))
-            // All-(−∞) rows keep a harmless finite reference so that no (−∞) − (−∞) occurs.
-            new.replace(with: 0, where: new .== -V.Scalar.infinity)
-            let factor = SIMDMath.expFlushingSubnormals(old - new)
-            rsm.storeBytes(of: rsm.load(fromByteOffset: k * 8, as: V.self) * factor, toByteOffset: k * 8, as: V.self)
-            rmx.storeBytes(of: new, toByteOffset: k * 8, as: V.self)
-        }
-    }
-
-    /// `sum[k] += exp(scale · col[k] + b − max[k])`.
-    @inline(never)
-    static func accumulate(_ col: UnsafePointer<Double>, _ len: Int, _ scale: Double, _ b: Double,
-                           _ runMax: UnsafePointer<Double>, _ runSum: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: scale), bv = V(repeating: b)
-        let c = UnsafeRawPointer(col), mx = UnsafeRawPointer(runMax), sm = UnsafeMutableRawPointer(runSum)
-        var k = 0
-        while k + 8 <= len {
-            let z = bv.addingProduct(s, c.loadUnaligned(fromByteOffset: k * 8, as: V.self)) - mx.load(fromByteOffset: k * 8, as: V.self)
-            if any(z .> negligible) {
-                sm.storeBytes(of: sm.load(fromByteOffset: k * 8, as: V.self) + SIMDMath.expNonPositive(z), toByteOffset: k * 8, as: V.self)
-            }
-            k += 8
-        }
-        while k < len {
-            runSum[k] += libmExp(scale * col[k] + b - runMax[k])
-            k += 1
         }
     }
 }

@@ -191,34 +191,11 @@ public struct EntropicDual: Sendable {
     }
 
     /// One column of the plan; returns its sum and adds it to the row accumulators.
-    @inline(never)
+    @inline(__always)
     static func planColumn(_ c: UnsafePointer<Double>, _ n: Int, _ negEta: Double, _ ax: UnsafePointer<Double>,
                            _ byj: Double, _ out: UnsafeMutablePointer<Double>, _ rowAcc: UnsafeMutablePointer<Double>) -> Double {
-        typealias V = SIMD8<Double>
-        let s = V(repeating: negEta), b = V(repeating: byj)
-        let cr = UnsafeRawPointer(c), ar = UnsafeRawPointer(ax)
-        let o = UnsafeMutableRawPointer(out), acc = UnsafeMutableRawPointer(rowAcc)
-        var total = V(repeating: 0)
-        var i = 0
-        while i + 8 <= n {
-            let v = (ar.loadUnaligned(fromByteOffset: i * 8, as: V.self) + b).addingProduct(s, cr.loadUnaligned(fromByteOffset: i * 8, as: V.self))
-            var p = V(repeating: 0)
-            if any(v .> V(repeating: SIMDMath.minNormalArgument)) { p = SIMDMath.expFlushingSubnormals(v) }
-            o.storeBytes(of: p, toByteOffset: i * 8, as: V.self)
-            acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: i * 8, as: V.self) + p, toByteOffset: i * 8, as: V.self)
-            total += p
-            i += 8
-        }
-        var sum = total.sum()
-        while i < n {
-            let v = ax[i] + byj + negEta * c[i]
-            let p = v < SIMDMath.minNormalArgument ? 0 : Foundation.exp(v)
-            out[i] = p
-            rowAcc[i] += p
-            sum += p
-            i += 1
-        }
-        return sum
+        FusedColumnKernels.expOfAffine(column: c, count: n, scale: negEta, rowTerms: ax, columnTerm: byj,
+                                       into: out, rowAccumulator: rowAcc)
     }
 }
 

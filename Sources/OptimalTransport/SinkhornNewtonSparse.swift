@@ -316,40 +316,12 @@ public struct SinkhornNewtonSparse: Sendable {
     }
 
     /// One column of a trial step; returns (Σ P expm1(w), Σ |P expm1(w)|, Σ P').
-    @inline(never)
+    @inline(__always)
     static func trialColumn(_ p: UnsafePointer<Double>, _ n: Int, _ wx: UnsafePointer<Double>, _ wyj: Double,
                             _ out: UnsafeMutablePointer<Double>, _ rowAcc: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
-        typealias V = SIMD8<Double>
-        let pr = UnsafeRawPointer(p), wr = UnsafeRawPointer(wx)
-        let o = UnsafeMutableRawPointer(out), acc = UnsafeMutableRawPointer(rowAcc)
-        let wyv = V(repeating: wyj)
-        var dSum = V(repeating: 0), dAbs = V(repeating: 0), colSum = V(repeating: 0)
-        var i = 0
-        while i + 8 <= n {
-            let pv = pr.loadUnaligned(fromByteOffset: i * 8, as: V.self)
-            var newP = pv
-            if any(pv .> 0) {
-                let d = pv * SIMDMath.expm1(wr.loadUnaligned(fromByteOffset: i * 8, as: V.self) + wyv)
-                newP = pv + d
-                dSum += d
-                dAbs += d.replacing(with: -d, where: d .< 0)
-            }
-            o.storeBytes(of: newP, toByteOffset: i * 8, as: V.self)
-            acc.storeBytes(of: acc.loadUnaligned(fromByteOffset: i * 8, as: V.self) + newP, toByteOffset: i * 8, as: V.self)
-            colSum += newP
-            i += 8
-        }
-        var ds = dSum.sum(), da = dAbs.sum(), cs = colSum.sum()
-        while i < n {
-            let d = p[i] == 0 ? 0 : p[i] * Foundation.expm1(wx[i] + wyj)
-            out[i] = p[i] + d
-            rowAcc[i] += out[i]
-            ds += d
-            da += abs(d)
-            cs += out[i]
-            i += 1
-        }
-        return (ds, da, cs)
+        let r = FusedColumnKernels.scaledByExp(column: p, count: n, rowExponents: wx, columnExponent: wyj,
+                                               into: out, rowAccumulator: rowAcc)
+        return (r.change, r.absoluteChange, r.sum)
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import LinearAlgebra
+@testable import LinearAlgebra
 import TestSupport
 import XCTest
 
@@ -45,6 +45,35 @@ final class LogSumExpTests: XCTestCase {
                 for j in 0..<m {
                     let ref = naive((0..<n).map { scale * mat[$0, j] + a[$0] })
                     XCTAssertEqual(c[j], ref, accuracy: 1e-12 * max(1, abs(ref)))
+                }
+            }
+        }
+    }
+
+    /// The unchecked kernels on every instruction-set level this CPU supports, with and without
+    /// offsets and references, against extended-precision sums.
+    func testEveryInstructionSetLevelMatchesNaiveSums() throws {
+        let levels = VectorInstructionSet.allCases.filter(VectorInstructionSet.isSupported)
+        forAll(cases: 6) { g, _ in
+            let n = g.int(in: 1...70), m = g.int(in: 1...70)
+            let mat = Matrix.randomUniform(rows: n, columns: m, using: &g)
+            let scale = g.double(in: -900...20)
+            let a = (0..<n).map { _ in g.double(in: -30...30) }
+            let b = (0..<m).map { _ in g.double(in: -30...30) }
+            let refRows = (0..<n).map { i in naive((0..<m).map { scale * mat[i, $0] + b[$0] }) }
+            let refCols = (0..<m).map { j in naive((0..<n).map { scale * mat[$0, j] + a[$0] }) }
+            for level in levels {
+                for useReference in [false, true] {
+                    var rows = [Double](repeating: .nan, count: n), cols = [Double](repeating: .nan, count: m)
+                    let rowGuess = refRows.map { $0 + 0.5 }, colGuess = refCols.map { $0 - 0.5 }
+                    mat.withUnsafeBufferPointer { mp in
+                        LogSumExp.rows(rows: n, columns: m, matrix: mp.baseAddress, scale: scale, columnOffsets: b,
+                                       reference: useReference ? rowGuess : nil, into: &rows, threads: 2, level: level)
+                        LogSumExp.columns(rows: n, columns: m, matrix: mp.baseAddress, scale: scale, rowOffsets: a,
+                                          reference: useReference ? colGuess : nil, into: &cols, threads: 2, level: level)
+                    }
+                    for i in 0..<n { XCTAssertEqual(rows[i], refRows[i], accuracy: 1e-12 * max(1, abs(refRows[i])), "\(level)") }
+                    for j in 0..<m { XCTAssertEqual(cols[j], refCols[j], accuracy: 1e-12 * max(1, abs(refCols[j])), "\(level)") }
                 }
             }
         }

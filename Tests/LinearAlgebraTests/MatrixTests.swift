@@ -121,3 +121,22 @@ final class MatrixTests: XCTestCase {
         XCTAssertNoThrow(try Validate.finite([Double](repeating: 1e308, count: 19), routine: "Z", argument: "w"))
     }
 }
+
+final class BLASSemanticsTests: XCTestCase {
+    /// As in reference BLAS, `beta = 0` means the output is not read, even when the inner
+    /// dimension is zero: NaN or ∞ already in it must not survive.
+    func testBetaZeroDoesNotReadTheOutputWithAnEmptyInnerDimension() throws {
+        var c = Matrix(rows: 2, columns: 3) { _, _ in .nan }
+        try BLAS.gemm(Matrix(rows: 2, columns: 0), Matrix(rows: 0, columns: 3), beta: 0, into: &c)
+        XCTAssertEqual(c, Matrix(rows: 2, columns: 3))
+        var s = Matrix(rows: 2, columns: 2) { _, _ in .infinity }
+        try BLAS.syrk(Matrix(rows: 2, columns: 0), beta: 0, into: &s)
+        XCTAssertEqual(s[1, 0], 0)
+        var y: [Double] = [.nan, -.infinity]
+        try BLAS.gemv(Matrix(rows: 2, columns: 0), [], beta: 0, into: &y)
+        XCTAssertEqual(y, [0, 0])
+        var z: [Double] = [1, 2]
+        try BLAS.gemv(Matrix(rows: 2, columns: 0), [], beta: 3, into: &z)
+        XCTAssertEqual(z, [3, 6])
+    }
+}

@@ -33,14 +33,14 @@ struct Bench: ParsableCommand {
     mutating func run() throws {
         Self.selectBLASKernels()
         let threadCount = max(1, threads ?? Parallel.processorCount)
-        BLASThreads.set(threadCount)
+        OpenBLAS.setThreadCount(threadCount)
         var context = BenchContext(quick: quick, seed: seed, threads: threadCount,
                                    plotsDirectory: plots.map { URL(fileURLWithPath: $0) })
         if let dir = context.plotsDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         let selected = suites.isEmpty ? Suite.allCases : suites
-        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), OpenBLAS kernels: \(BLASThreads.coreName)")
+        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), OpenBLAS kernels: \(OpenBLAS.coreName)")
         for suite in selected {
             Progress.log("suite \(suite.rawValue): start")
             try suite.run(&context)
@@ -58,14 +58,14 @@ extension Bench {
     /// CPU that supports better ones, re-execute this binary once with the variable set.
     static func selectBLASKernels() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              BLASThreads.usesGenericKernels, let core = BLASThreads.suggestedCoreType else { return }
+              OpenBLAS.usesGenericKernels, let core = OpenBLAS.suggestedCoreType else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        Progress.log("OpenBLAS chose generic \(BLASThreads.coreName) kernels; restarting with OPENBLAS_CORETYPE=\(core)")
+        Progress.log("OpenBLAS chose generic \(OpenBLAS.coreName) kernels; restarting with OPENBLAS_CORETYPE=\(core)")
         let args = CommandLine.arguments
         var cArgs = args.map { strdup($0) }
         cArgs.append(nil)
         execv("/proc/self/exe", &cArgs)
-        Progress.log("re-exec failed (errno \(errno)); continuing with \(BLASThreads.coreName) kernels")
+        Progress.log("re-exec failed (errno \(errno)); continuing with \(OpenBLAS.coreName) kernels")
     }
 }
 
