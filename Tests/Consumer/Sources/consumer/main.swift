@@ -9,7 +9,7 @@ import SensitivitySampling
 import SlicedWasserstein
 
 var failures = 0
-func check(_ ok: Bool, _ what: String) {
+@MainActor func check(_ ok: Bool, _ what: String) {
     print((ok ? "ok    " : "FAILED ") + what)
     if !ok { failures += 1 }
 }
