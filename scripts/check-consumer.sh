@@ -16,7 +16,8 @@ cd "$work/consumer"
 export KANTOROVICH_URL="file://$work/kantorovich"
 
 echo "consumer: building against $KANTOROVICH_URL at 0.1.0 (release)"
-swift build -c release 2>&1 | tail -n 3
+if ! swift build -c release > build.log 2>&1; then tail -n 40 build.log; exit 1; fi
+tail -n 1 build.log
 if grep -qi "swift-argument-parser" Package.resolved 2>/dev/null || [ -d .build/checkouts/swift-argument-parser ]; then
   echo "consumer: FAILED — depending on a library product resolved swift-argument-parser"
   exit 1

@@ -92,22 +92,22 @@ do {
     var g = Xoshiro256StarStar(seed: 11)
     let input = (0..<(1 << 20)).map { _ in g.double(in: -700...700) }
     var output = input
-    let simd = best(10) { input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { VectorMath.exp(i, into: $0) } } }
-    let libm = best(10) {
+    let simd: Double = best(10) { input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { VectorMath.exp(i, into: $0) } } }
+    let libm: Double = best(10) {
         input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { o in for k in 0..<i.count { o[k] = Foundation.exp(i[k]) } } }
     }
     let n = 2000
     let m = Matrix.randomUniform(rows: n, columns: n, using: &g)
     let offsets = (0..<n).map { _ in g.double(in: -1...1) }
     var rows = [Double](repeating: 0, count: n)
-    let lse = best(20) {
+    let lse: Double = best(20) {
         m.withUnsafeBufferPointer { mp in
             LogSumExp.rows(rows: n, columns: n, matrix: mp.baseAddress, scale: -1200, columnOffsets: offsets,
                            into: &rows, threads: Parallel.processorCount)
         }
     }
     var y = [Double](repeating: 0, count: n)
-    let gemv = try best(20) { try BLAS.gemv(m, offsets, into: &y) }
+    let gemv: Double = try best(20) { try BLAS.gemv(m, offsets, into: &y) }
     print(String(format: "figure exp: SIMD %.3f ns/element, libm %.3f ns/element, speed-up %.2f×",
                  simd * 1e9 / Double(input.count), libm * 1e9 / Double(input.count), libm / simd))
     print(String(format: "figure logsumexp-n2000 rows: %.1f µs, dgemv %.1f µs, ratio %.2f×", lse * 1e6, gemv * 1e6, lse / gemv))
