@@ -90,7 +90,7 @@ do {
         return t
     }
     var g = Xoshiro256StarStar(seed: 11)
-    let input = (0..<(1 << 20)).map { _ in g.double(in: -700...700) }
+    let input = (0..<(1 << 20)).map { _ in Double.random(in: -700...700, using: &g) }
     var output = input
     let simd: Double = best(10) { input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { VectorMath.exp(i, into: $0) } } }
     let libm: Double = best(10) {
@@ -98,7 +98,7 @@ do {
     }
     let n = 2000
     let m = Matrix.randomUniform(rows: n, columns: n, using: &g)
-    let offsets = (0..<n).map { _ in g.double(in: -1...1) }
+    let offsets = (0..<n).map { _ in Double.random(in: -1...1, using: &g) }
     var rows = [Double](repeating: 0, count: n)
     let lse: Double = best(20) {
         m.withUnsafeBufferPointer { mp in
