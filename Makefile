@@ -1,8 +1,10 @@
 # The two commands of the README:
-#   make test    install OpenBLAS/LAPACKE if missing, run the XCTest suite (debug build)
+#   make test    install OpenBLAS/LAPACKE if missing, run the XCTest suite (debug build), then
+#                build a consumer package against a tagged clone of this checkout (release)
 #   make bench   install OpenBLAS/LAPACKE if missing, run the benchmark (release build)
 #                pass options with ARGS, e.g.  make bench ARGS="sinkhorn --quick --json out.json"
-# Other targets: make fixtures (regenerate Fixtures/*.json with the pinned Python packages).
+# Other targets: make docs (DocC for every library target, 0 warnings), make consumer,
+# make fixtures (regenerate Fixtures/*.json with the pinned Python packages).
 
 SHELL := /bin/bash
 PACKAGES := libopenblas-dev liblapacke-dev
@@ -18,7 +20,7 @@ ifeq ($(origin OPENBLAS_CORETYPE), undefined)
   endif
 endif
 
-.PHONY: deps test bench fixtures
+.PHONY: deps test bench fixtures docs consumer
 
 deps:
 	@missing=""; \
@@ -34,10 +36,25 @@ test: deps
 	@set -o pipefail; swift test --disable-swift-testing 2>&1 | tee .build/test.log; status=$$?; \
 	summary=$$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with" .build/test.log | tail -1 | sed -e 's/^[[:space:]]*//'); \
 	echo "XCTest summary: $${summary:-no XCTest summary found}"; \
-	exit $$status
+	[ $$status -eq 0 ] || exit $$status; \
+	bash scripts/check-consumer.sh
+
+# A package that depends on a tagged clone of this checkout by URL, in release (part of make test).
+consumer: deps
+	bash scripts/check-consumer.sh
 
 bench: deps
 	swift run -c release --package-path bench bench $(ARGS)
 
 fixtures:
 	cd Fixtures && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt && .venv/bin/python generate.py
+
+# DocC for every library target; any warning fails (the plugin is resolved only here).
+DOC_TARGETS := LinearAlgebra OptimalTransport SlicedWasserstein SensitivitySampling GaussianProcessPDE
+docs: deps
+	@for t in $(DOC_TARGETS); do \
+	  echo "docs: $$t"; \
+	  KANTOROVICH_DOCS=1 swift package --disable-sandbox generate-documentation --target $$t --warnings-as-errors \
+	    > .build/docs-$$t.log 2>&1 || { cat .build/docs-$$t.log; exit 1; }; \
+	  if grep -q "^warning:" .build/docs-$$t.log; then cat .build/docs-$$t.log; exit 1; fi; \
+	done; echo "docs: every library target generated with 0 warnings"

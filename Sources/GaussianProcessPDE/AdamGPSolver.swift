@@ -55,9 +55,16 @@ public struct AdamGPSolver: Sendable {
     /// The negative log joint of `problem` on an even grid of `gridSize` points per dimension and
     /// its gradient (the hand-written formulas above), at grid values `u` (last axis fastest),
     /// one kernel per dimension and noise precisions `exp(logTau1)`, `exp(logTau2)`.
-    /// - Parameter jitters: the absolute jitter on each axis's Gram matrix; by default
-    ///   `options.jitter` times that axis's `k(0)` (the solver fixes it from its starting kernels,
-    ///   so pass it explicitly to evaluate the objective it optimizes at other kernels).
+    /// - Parameters:
+    ///   - problem: the PDE problem.
+    ///   - gridSize: grid points per dimension.
+    ///   - kernels: one kernel per dimension.
+    ///   - u: the grid values, last axis fastest.
+    ///   - logTau1: log of the boundary-data noise precision.
+    ///   - logTau2: log of the PDE-residual noise precision.
+    ///   - jitters: the absolute jitter on each axis's Gram matrix; by default
+    ///     `options.jitter` times that axis's `k(0)` (the solver fixes it from its starting kernels,
+    ///     so pass it explicitly to evaluate the objective it optimizes at other kernels).
     /// - Throws: as `solve`, and `.dimensionMismatch` when `u` does not have one value per grid
     ///   point or there is not one kernel (or jitter) per dimension; `.invalidParameter` for a
     ///   negative or non-finite jitter.

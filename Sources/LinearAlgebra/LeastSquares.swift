@@ -22,8 +22,12 @@ public struct LeastSquares: Sendable {
     }
 
     /// Solves the problem for an `m × n` matrix `a` and a right-hand side of length `m`.
-    /// - Parameter relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
-    ///   (default `max(m, n) · ε`; SVD method only).
+    /// - Parameters:
+    ///   - a: the `m × n` matrix `A` (finite entries).
+    ///   - b: the right-hand side, `m` finite values.
+    ///   - method: `.svd` (any rank) or `.qr` (full column rank, faster).
+    ///   - relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
+    ///     (default `max(m, n) · ε`; SVD method only).
     /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`;
     ///   `.singular` when the QR method meets a rank-deficient `A`; `.invalidArgument` for QR with
     ///   `m < n`.
@@ -67,8 +71,11 @@ public struct LeastSquares: Sendable {
     }
 
     /// Solves the problem for an `m × n` matrix `a` and a right-hand side of length `m` (SVD).
-    /// - Parameter relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
-    ///   (default `max(m, n) · ε`).
+    /// - Parameters:
+    ///   - a: the `m × n` matrix `A` (finite entries).
+    ///   - b: the right-hand side, `m` finite values.
+    ///   - relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
+    ///     (default `max(m, n) · ε`).
     /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`.
     /// - Complexity: O(m n min(m, n)).
     public init(_ a: Matrix, _ b: [Double], relativeCutoff: Double? = nil) throws {

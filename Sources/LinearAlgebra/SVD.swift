@@ -13,7 +13,9 @@ public struct SVD: Sendable {
     public let vt: Matrix
 
     /// Decomposes `a` (finite entries required).
-    /// - Parameter computeVectors: false computes singular values only.
+    /// - Parameters:
+    ///   - a: the `m × n` matrix to decompose.
+    ///   - computeVectors: false computes singular values only.
     /// - Throws: `.nonFiniteEntry`, `.noConvergence`.
     /// - Complexity: O(m n min(m, n)).
     public init(_ a: Matrix, computeVectors: Bool = true) throws {

@@ -10,7 +10,9 @@ public struct SymmetricEigen: Sendable {
     public let eigenvectors: Matrix
 
     /// Decomposes `a`, which must be square, symmetric (to 1e-10 relative) and finite.
-    /// - Parameter computeVectors: false skips the eigenvectors (faster).
+    /// - Parameters:
+    ///   - a: the symmetric `n × n` matrix.
+    ///   - computeVectors: false skips the eigenvectors (faster).
     /// - Throws: `.notSymmetric`, `.nonFiniteEntry`, `.dimensionMismatch`;
     ///   `.noConvergence` if LAPACK fails to converge.
     /// - Complexity: O(n³).

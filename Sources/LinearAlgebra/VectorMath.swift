@@ -58,6 +58,25 @@ public enum VectorMath {
         map(input, output, .active, cvk_log)
     }
 
+    /// Writes `e^x` into `output` using the kernels of a chosen instruction set rather than
+    /// `VectorInstructionSet.active`: for comparing levels, or for results that match a CPU
+    /// without AVX2.
+    /// - Throws: `LinearAlgebraError.invalidArgument` when this CPU cannot run `instructionSet`,
+    ///   `.dimensionMismatch` when the buffers' counts differ.
+    /// - Complexity: O(n).
+    public static func exp(_ input: UnsafeBufferPointer<Double>, into output: UnsafeMutableBufferPointer<Double>,
+                           instructionSet: VectorInstructionSet) throws {
+        let routine = "VectorMath.exp"
+        guard VectorInstructionSet.isSupported(instructionSet) else {
+            throw LinearAlgebraError.invalidArgument(routine: routine, argument: "instructionSet",
+                                                     reason: "\(instructionSet.rawValue) is not supported by this CPU")
+        }
+        guard input.count == output.count else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "\(input.count) inputs, \(output.count) outputs")
+        }
+        map(input, output, instructionSet, cvk_exp)
+    }
+
     /// `log x` for every element.
     /// - Complexity: O(n).
     public static func log(_ x: [Double]) -> [Double] { apply(x, .active, cvk_log) }

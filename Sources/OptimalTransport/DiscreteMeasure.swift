@@ -9,7 +9,10 @@ public struct DiscreteMeasure: Sendable {
     public let support: Matrix?
 
     /// Validates and stores a measure.
-    /// - Parameter name: used in error messages ("source", "target").
+    /// - Parameters:
+    ///   - weights: the mass of each point (non-negative, finite, positive total).
+    ///   - support: optional support points, one row per weight.
+    ///   - name: used in error messages ("source", "target").
     /// - Throws: `OptimalTransportError.emptyMeasure`, `.nonFiniteWeight`, `.negativeWeight`,
     ///   `.zeroMass`, `.supportMismatch` (support rows ≠ number of weights, or non-finite points).
     public init(weights: [Double], support: Matrix? = nil, name: String = "measure") throws {

@@ -9,6 +9,9 @@ extension TransportProblem {
     /// `Matrix` storage. Zero cells are legal (zero-mass bins). W2 uses `.squaredEuclidean`, W1 with
     /// the ℓ1 cost of Tang et al.'s image experiments uses `.manhattan`.
     /// - Parameters:
+    ///   - source: the source image; each cell's value is its mass.
+    ///   - target: the target image, of the same shape.
+    ///   - groundCost: the cost between cell centres.
     ///   - normalizeCost: divide the cost by its maximum (the benchmarks do).
     /// - Throws: `.supportMismatch` for images of different shapes, `OptimalTransportError` for
     ///   negative, non-finite or all-zero images.

@@ -22,6 +22,9 @@ public struct TransportProblem: Sendable {
 
     /// Validates and stores a problem.
     /// - Parameters:
+    ///   - source: the source weights `r` (length n).
+    ///   - target: the target weights `c` (length m).
+    ///   - cost: the `n × m` cost matrix `C`.
     ///   - normalizeCost: divide the cost by its maximum so that `max C = 1` (Tang et al.'s
     ///     benchmarks do this; the regularization then refers to the normalized cost).
     ///   - massTolerance: allowed relative difference of `Σr` and `Σc`.

@@ -66,9 +66,11 @@ public enum LeverageScores {
     /// a subspace embedding with constant probability and each `τ̃_i` is within a constant factor
     /// of `τ_i`; the JL step adds a `1 ± O(1/√jlDimension)` factor per score.
     /// - Parameters:
+    ///   - a: the `n × d` matrix.
     ///   - sketchRows: rows of the CountSketch (default `max(4d, min(n, 2d²))`).
     ///   - jlDimension: columns of the Gaussian JL matrix (default `min(d, max(8, ⌈2 ln n⌉))`;
     ///     each score is then off by a χ²_r / r factor, relative spread about `√(2/r)`).
+    ///   - seed: seed of the sketch and of the Gaussian matrix.
     /// - Throws: as `exact`; `.invalidParameter` for sizes out of range; `.tooFewRows` for n < d.
     /// - Complexity: O(nnz(A) + k d² + n d r) with k = sketch rows, r = JL dimension — below the
     ///   O(n d²) of the exact scores when r ≪ d.

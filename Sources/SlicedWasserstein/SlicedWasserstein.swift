@@ -39,8 +39,11 @@ public struct SlicedWasserstein: Sendable {
     }
 
     /// Estimates `SW_p^p(μ, ν)` and `SW_p`.
-    /// - Parameter fixedCoefficients: use these γ instead of estimating them (one per control
-    ///   variate; for gradient checks and flows).
+    /// - Parameters:
+    ///   - mu: the first measure μ.
+    ///   - nu: the second measure ν, in the same dimension.
+    ///   - fixedCoefficients: use these γ instead of estimating them (one per control
+    ///     variate; for gradient checks and flows).
     /// - Throws: `SlicedWassersteinError` for dimension mismatch, `p < 1`, too few projections,
     ///   a wrong number of fixed coefficients, bad directions.
     /// - Complexity: O(L (n + m) d) for the projections (GEMM) plus O(L (n + m)) for the sorts.

@@ -4,12 +4,22 @@ import LinearAlgebra
 import OptimalTransport
 
 /// `bench`: every algorithm against its baseline on built-in problems; iteration counts first.
-/// See README.md ("Benchmark") and the suites' files for the cases.
+/// `bench [SUITE ...]` runs suites (the default subcommand); `bench report FILE.json` turns a run's
+/// JSON into the Markdown tables of bench/RESULTS.md.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Kantorovich benchmark: each algorithm against its baseline, iteration counts first.",
+        subcommands: [RunSuites.self, Report.self],
+        defaultSubcommand: RunSuites.self)
+}
+
+/// Runs benchmark suites.
+struct RunSuites: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run benchmark suites (the default).",
         discussion: "Suites: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")). None given means all.")
 
     @Argument(help: "Suites to run (default: all).")
@@ -31,7 +41,7 @@ struct Bench: ParsableCommand {
     var threads: Int?
 
     mutating func run() throws {
-        Self.selectBLASKernels()
+        Bench.selectBLASKernels()
         let threadCount = max(1, threads ?? Parallel.processorCount)
         OpenBLAS.setThreadCount(threadCount)
         var context = BenchContext(quick: quick, seed: seed, threads: threadCount,
@@ -40,14 +50,16 @@ struct Bench: ParsableCommand {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         let selected = suites.isEmpty ? Suite.allCases : suites
-        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), OpenBLAS kernels: \(OpenBLAS.coreName)")
+        let metadata = RunMetadata.current(seed: seed, threads: threadCount, quick: quick, suites: selected.map(\.rawValue))
+        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), "
+              + "OpenBLAS kernels: \(metadata.blasCore), vector kernels: \(metadata.vectorInstructionSet), commit \(metadata.commit)")
         for suite in selected {
             Progress.log("suite \(suite.rawValue): start")
             try suite.run(&context)
             Progress.log("suite \(suite.rawValue): done")
         }
         if let path = json {
-            try JSONOutput.write(context.records, to: URL(fileURLWithPath: path))
+            try JSONOutput.write(context.records, run: metadata, to: URL(fileURLWithPath: path))
             Progress.log("wrote \(context.records.count) records to \(path)")
         }
     }

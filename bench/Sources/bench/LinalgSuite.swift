@@ -10,7 +10,7 @@ enum LinalgSuite {
         print("\n== linalg ==")
         try dgemm(&context)
         bandwidth(&context)
-        expThroughput(&context)
+        try expThroughput(&context)
         try logSumExp(&context)
         try factorizations(&context)
     }
@@ -102,7 +102,7 @@ enum LinalgSuite {
 
     // MARK: vectorized exp: throughput and accuracy
 
-    static func expThroughput(_ context: inout BenchContext) {
+    static func expThroughput(_ context: inout BenchContext) throws {
         Progress.log("linalg: exp")
         let n = 1 << 20
         var g = Xoshiro256StarStar(seed: context.seed)
@@ -118,6 +118,12 @@ enum LinalgSuite {
         let libm = bestTime(repeats: repeats) {
             input.withUnsafeBufferPointer { i in
                 output.withUnsafeMutableBufferPointer { o in for k in 0..<n { o[k] = Glibc.exp(i[k]) } }
+            }
+        }
+        // The portable kernels, which CPUs without AVX2 + FMA run.
+        let portable = try bestTime(repeats: repeats) {
+            try input.withUnsafeBufferPointer { i in
+                try output.withUnsafeMutableBufferPointer { try VectorMath.exp(i, into: $0, instructionSet: .portable) }
             }
         }
         // Accuracy over the whole range: a dense even grid on [−746, 710] plus [−1, 1].
@@ -150,6 +156,8 @@ enum LinalgSuite {
                           ["case", "method", "ns/element", "speed-up vs libm", "max ulp (normal) vs libm", "vs extended"])
         table.add(["exp", "simd", Fmt.fixed(nsSimd, 3), Fmt.ratio(libm / simd), Fmt.fixed(worstVsLibm, 3), Fmt.fixed(worstVsExtended, 3)])
         table.add(["exp", "simd-flush", Fmt.fixed(nsFlush, 3), Fmt.ratio(libm / flush), "(subnormals → 0)", ""])
+        let nsPortable = portable / Double(n) * 1e9
+        table.add(["exp", "simd-portable", Fmt.fixed(nsPortable, 3), Fmt.ratio(libm / portable), "(no AVX2)", ""])
         table.add(["exp", "libm", Fmt.fixed(nsLibm, 3), "1.00×", "0", Fmt.fixed(worstLibmVsExtended, 3)])
         table.print()
         print("special values (−inf→0, +inf, overflow→+inf, underflow→0, NaN→NaN): \(specialsOK ? "all correct" : "MISMATCH");"
@@ -160,6 +168,8 @@ enum LinalgSuite {
                                    "specialValuesCorrect": .bool(specialsOK), "samples": .integer(xs.count)]))
         context.add(Record(suite: "linalg", caseName: "exp", method: "simd-flush", seconds: flush, error: nil, value: nil, baseline: "libm",
                            extra: ["nsPerElement": .number(nsFlush), "speedupVsLibm": .number(libm / flush)]))
+        context.add(Record(suite: "linalg", caseName: "exp", method: "simd-portable", seconds: portable, error: nil, value: nil,
+                           baseline: "libm", extra: ["nsPerElement": .number(nsPortable), "speedupVsLibm": .number(libm / portable)]))
         context.add(Record(suite: "linalg", caseName: "exp", method: "libm", seconds: libm, error: 0, value: nil, baseline: "libm",
                            extra: ["nsPerElement": .number(nsLibm), "maxUlpVsExtended": .number(worstLibmVsExtended)]))
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value for the `extra` field of a record.
-enum JSONValue: Encodable {
+enum JSONValue: Codable {
     case number(Double)
     case integer(Int)
     case string(String)
@@ -18,11 +18,31 @@ enum JSONValue: Encodable {
         case .null: try c.encodeNil()
         }
     }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .integer(i) }
+        else if let x = try? c.decode(Double.self) { self = .number(x) }
+        else { self = .string(try c.decode(String.self)) }
+    }
+
+    /// The value as a table cell.
+    var text: String {
+        switch self {
+        case .number(let x): return abs(x) >= 1e-3 && abs(x) < 1e5 ? String(format: "%.4g", x) : String(format: "%.3e", x)
+        case .integer(let i): return String(i)
+        case .string(let s): return s
+        case .bool(let b): return b ? "yes" : "no"
+        case .null: return "—"
+        }
+    }
 }
 
 /// One result: a (suite, case, method) triple with its figures (see the design's bench.md).
 /// `iterations`, `seconds`, `error` and `value` are always written, as null where meaningless.
-struct Record: Encodable {
+struct Record: Codable {
     var suite: String
     var caseName: String
     var method: String
@@ -34,9 +54,11 @@ struct Record: Encodable {
     var baseline: String?
     var converged: Bool?
     var extra: [String: JSONValue] = [:]
+    /// The run this record belongs to (filled in when the JSON file is written).
+    var run: RunMetadata?
 
     enum CodingKeys: String, CodingKey {
-        case suite, caseName = "case", method, iterations, innerIterations, seconds, error, value, baseline, converged, extra
+        case suite, caseName = "case", method, iterations, innerIterations, seconds, error, value, baseline, converged, extra, run
     }
 
     func encode(to encoder: Encoder) throws {
@@ -52,6 +74,7 @@ struct Record: Encodable {
         try c.encode(baseline, forKey: .baseline)
         try c.encode(converged, forKey: .converged)
         try c.encode(extra, forKey: .extra)
+        try c.encodeIfPresent(run, forKey: .run)
     }
 
     private func encodeFinite(_ x: Double?, _ key: CodingKeys, _ c: inout KeyedEncodingContainer<CodingKeys>) throws {
@@ -60,9 +83,31 @@ struct Record: Encodable {
 }
 
 enum JSONOutput {
-    static func write(_ records: [Record], to url: URL) throws {
+    static func write(_ records: [Record], run: RunMetadata, to url: URL) throws {
+        let records = records.map { r in
+            var r = r
+            r.run = run
+            return r
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(records).write(to: url)
+    }
+}
+
+extension Record {
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(suite: try c.decode(String.self, forKey: .suite), caseName: try c.decode(String.self, forKey: .caseName),
+                  method: try c.decode(String.self, forKey: .method),
+                  iterations: try c.decodeIfPresent(Int.self, forKey: .iterations),
+                  innerIterations: try c.decodeIfPresent(Int.self, forKey: .innerIterations),
+                  seconds: try c.decodeIfPresent(Double.self, forKey: .seconds),
+                  error: try c.decodeIfPresent(Double.self, forKey: .error),
+                  value: try c.decodeIfPresent(Double.self, forKey: .value),
+                  baseline: try c.decodeIfPresent(String.self, forKey: .baseline),
+                  converged: try c.decodeIfPresent(Bool.self, forKey: .converged),
+                  extra: try c.decodeIfPresent([String: JSONValue].self, forKey: .extra) ?? [:],
+                  run: try c.decodeIfPresent(RunMetadata.self, forKey: .run))
     }
 }
