@@ -45,7 +45,7 @@ public enum PDEBenchmark: String, Sendable, CaseIterable {
         }
     }
 
-    /// The authors' logged error (GP-HM-GM, best checkpoint) from the design note.
+    /// The authors' logged error (GP-HM-GM, best checkpoint) as reported by Fang et al. (ICLR 2024).
     public var paperError: Double {
         switch self {
         case .poisson1dSin100x: return 4.0e-7

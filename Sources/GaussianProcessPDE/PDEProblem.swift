@@ -15,7 +15,7 @@ public enum PDEOperator: Sendable, Equatable {
 /// A PDE on a box with Dirichlet data on its whole boundary: the operator, the domain (one
 /// interval per dimension, 1-D or 2-D), the source `f`, the boundary data `g` and, for
 /// evaluation, the exact solution when known. Users supply their own closures; the benchmark
-/// problems of the design note are built by `PDEProblem.benchmark(_:)`.
+/// problems of Fang et al. (ICLR 2024) are built by `PDEProblem.benchmark(_:)`.
 public struct PDEProblem: Sendable {
     /// A name for reports.
     public let name: String
