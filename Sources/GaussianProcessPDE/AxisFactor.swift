@@ -58,7 +58,7 @@ struct AxisFactor {
             throw GaussianProcessPDEError.indefiniteGram("k(0) = \(scale) for the axis on [\(grid.lower), \(grid.upper)]")
         }
         let base = absoluteJitter ?? relativeJitter * scale
-        let k = kernel.gram(grid: grid, derivative: 0, jitter: base)
+        let k = try kernel.gram(grid: grid, derivative: 0, jitter: base)
         let chol: Cholesky
         do {
             chol = try Cholesky(k, jitter: CholeskyJitter(initial: max(base, 1e-12 * scale), growth: 10, maxAttempts: 8))
@@ -73,7 +73,7 @@ struct AxisFactor {
         lowerInverse = inv
         let j = jitter
         values = Matrix(rows: n, columns: n) { r, c in chol.factor[r, c] - j * inv[c, r] }
-        var s = kernel.gram(grid: grid, derivative: order)
+        var s = try kernel.gram(grid: grid, derivative: order)
         try BLAS.trsm(lower, lower: true, &s)                                        // L⁻¹ D
         try BLAS.trsm(lower, lower: true, transpose: true, side: .right, &s)         // L⁻¹ D L⁻ᵀ
         let odd = order % 2 == 1

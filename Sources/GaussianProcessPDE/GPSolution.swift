@@ -70,7 +70,7 @@ public struct GPSolution: Sendable {
         guard axes.count == dimension else {
             throw GaussianProcessPDEError.dimensionMismatch("\(axes.count) axes for a \(dimension)-D solution")
         }
-        let cross = (0..<dimension).map { kernels[$0].cross(points: axes[$0], grid: grids[$0]) }
+        let cross = try (0..<dimension).map { try kernels[$0].cross(points: axes[$0], grid: grids[$0]) }
         return try Kronecker.multiply(cross, coefficients)
     }
 

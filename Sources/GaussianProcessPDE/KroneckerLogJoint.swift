@@ -61,7 +61,7 @@ struct KroneckerLogJoint {
         guard u.count == total else { throw GaussianProcessPDEError.dimensionMismatch("\(u.count) values for \(total) grid points") }
         var factors: [Matrix] = [], kinv: [Matrix] = [], deriv: [Matrix] = [], logDets: [Double] = [], escalated: [Double] = []
         for k in 0..<d {
-            let gram = kernels[k].gram(grid: grids[k], derivative: 0, jitter: jitters[k])
+            let gram = try kernels[k].gram(grid: grids[k], derivative: 0, jitter: jitters[k])
             let chol: Cholesky
             do { chol = try Cholesky(gram, jitter: .escalating) } catch {
                 throw GaussianProcessPDEError.indefiniteGram("axis \(k) on [\(grids[k].lower), \(grids[k].upper)]: \(error)")
@@ -70,7 +70,7 @@ struct KroneckerLogJoint {
             kinv.append(try chol.inverse())
             logDets.append(chol.logDeterminant)
             escalated.append(jitters[k] + chol.jitter)
-            deriv.append(kernels[k].gram(grid: grids[k], derivative: terms[k].order))
+            deriv.append(try kernels[k].gram(grid: grids[k], derivative: terms[k].order))
         }
         // K_k⁻¹ along axis k by two triangular solves with its Cholesky factor (as accurate as a
         // Cholesky solve; the explicit inverse only feeds the trace term's lag sums).

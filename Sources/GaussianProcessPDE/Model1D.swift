@@ -47,12 +47,12 @@ final class Model1D {
     }
 
     func factor(_ kernel: SpectralKernel) throws -> (Cholesky, Matrix, Matrix) {
-        let k = kernel.gram(grid: grid, derivative: 0, jitter: jitter)
+        let k = try kernel.gram(grid: grid, derivative: 0, jitter: jitter)
         let chol: Cholesky
         do { chol = try Cholesky(k, jitter: .escalating) } catch {
             throw GaussianProcessPDEError.indefiniteGram("1-D Gram matrix: \(error)")
         }
-        let k2 = kernel.gram(grid: grid, derivative: 2)
+        let k2 = try kernel.gram(grid: grid, derivative: 2)
         var d = k2
         try BLAS.trsm(chol.factor, lower: true, transpose: true, side: .right, &d)     // K'' L⁻ᵀ
         return (chol, k2, d)

@@ -81,8 +81,29 @@ public struct SpectralKernel: Sendable, Equatable {
         }
     }
 
-    /// `k^{(n)}(r)`, the n-th derivative of `k` in `r` (`0 ≤ n ≤ 4`).
-    public func value(_ r: Double, derivative n: Int = 0) -> Double {
+    /// The highest derivative order in the input that the kernels implement.
+    public static let maxDerivativeOrder = 4
+
+    /// Throws unless `n` is a derivative order the kernels implement (`0…maxDerivativeOrder`).
+    static func checkOrder(_ n: Int) throws {
+        guard n >= 0 && n <= maxDerivativeOrder else {
+            throw GaussianProcessPDEError.invalidParameter(
+                name: "derivative", value: Double(n), requirement: "an order from 0 to \(maxDerivativeOrder)")
+        }
+    }
+
+    /// `k^{(n)}(r)`, the n-th derivative of `k` in `r`.
+    /// - Throws: `.invalidParameter` unless `0 ≤ n ≤ 4`.
+    public func value(_ r: Double, derivative n: Int) throws -> Double {
+        try SpectralKernel.checkOrder(n)
+        return uncheckedValue(r, derivative: n)
+    }
+
+    /// `k(r)`.
+    public func value(_ r: Double) -> Double { uncheckedValue(r, derivative: 0) }
+
+    /// `k^{(n)}(r)` for an order the caller has validated.
+    func uncheckedValue(_ r: Double, derivative n: Int) -> Double {
         var s = 0.0
         for q in 0..<components {
             s += SpectralKernel.component(r, n, family, logWeights[q], logScales[q], frequencies[q])
@@ -90,13 +111,24 @@ public struct SpectralKernel: Sendable, Equatable {
         return s
     }
 
-    /// `∂^a/∂x^a ∂^b/∂x'^b k(x − x') = (−1)^b k^{(a+b)}(x − x')` (`a + b ≤ 4`).
-    public func covariance(_ x: Double, _ y: Double, orderX a: Int = 0, orderY b: Int = 0) -> Double {
-        (b % 2 == 0 ? 1 : -1) * value(x - y, derivative: a + b)
+    /// `∂^a/∂x^a ∂^b/∂x'^b k(x − x') = (−1)^b k^{(a+b)}(x − x')`.
+    /// - Throws: `.invalidParameter` unless `a, b ≥ 0` and `a + b ≤ 4`.
+    public func covariance(_ x: Double, _ y: Double, orderX a: Int = 0, orderY b: Int = 0) throws -> Double {
+        guard a >= 0, b >= 0 else {
+            throw GaussianProcessPDEError.invalidParameter(name: "order", value: Double(min(a, b)), requirement: "non-negative")
+        }
+        return try (b % 2 == 0 ? 1 : -1) * value(x - y, derivative: a + b)
     }
 
     /// Gradient of `k^{(n)}(r)` with respect to the parameter vector.
-    public func parameterGradient(_ r: Double, derivative n: Int = 0) -> [Double] {
+    /// - Throws: `.invalidParameter` unless `0 ≤ n ≤ 4`.
+    public func parameterGradient(_ r: Double, derivative n: Int = 0) throws -> [Double] {
+        try SpectralKernel.checkOrder(n)
+        return uncheckedParameterGradient(r, derivative: n)
+    }
+
+    /// The parameter gradient for an order the caller has validated.
+    func uncheckedParameterGradient(_ r: Double, derivative n: Int) -> [Double] {
         let q = components
         var g = [Double](repeating: 0, count: parameterCount)
         for c in 0..<q {
@@ -115,7 +147,7 @@ public struct SpectralKernel: Sendable, Equatable {
 
     /// One component's n-th derivative in `r`, in any `KernelReal` arithmetic.
     static func component<T: KernelReal>(_ r: Double, _ n: Int, _ family: KernelFamily, _ logW: T, _ logS: T, _ mu: T) -> T {
-        precondition(n >= 0 && n <= 4, "kernel derivatives are implemented up to order 4")
+        precondition(n >= 0 && n <= maxDerivativeOrder, "derivative orders are validated by the public entry points")
         let w = T.expm(logW)
         let omega = T(2 * Double.pi) * mu
         let phase = omega * T(r)
@@ -166,15 +198,18 @@ public struct SpectralKernel: Sendable, Equatable {
 
     /// `t_k = k^{(n)}(k h)` for `k = 0 … N − 1`: everything a Toeplitz Gram matrix on an even grid
     /// needs (N kernel evaluations instead of N²).
-    public func toeplitzValues(grid: Grid1D, derivative n: Int = 0) -> [Double] {
+    /// - Throws: `.invalidParameter` unless `0 ≤ n ≤ 4`.
+    public func toeplitzValues(grid: Grid1D, derivative n: Int = 0) throws -> [Double] {
+        try SpectralKernel.checkOrder(n)
         let h = grid.spacing
-        return (0..<grid.count).map { value(Double($0) * h, derivative: n) }
+        return (0..<grid.count).map { uncheckedValue(Double($0) * h, derivative: n) }
     }
 
     /// The Gram matrix `[k^{(n)}(x_i − x_j)]` on an even grid (symmetric for even `n`,
     /// antisymmetric for odd `n`), built from `toeplitzValues`, plus `jitter` on the diagonal.
-    public func gram(grid: Grid1D, derivative n: Int = 0, jitter: Double = 0) -> Matrix {
-        SpectralKernel.toeplitz(toeplitzValues(grid: grid, derivative: n), odd: n % 2 == 1, jitter: jitter)
+    /// - Throws: `.invalidParameter` unless `0 ≤ n ≤ 4`.
+    public func gram(grid: Grid1D, derivative n: Int = 0, jitter: Double = 0) throws -> Matrix {
+        SpectralKernel.toeplitz(try toeplitzValues(grid: grid, derivative: n), odd: n % 2 == 1, jitter: jitter)
     }
 
     static func toeplitz(_ t: [Double], odd: Bool, jitter: Double = 0) -> Matrix {
@@ -193,8 +228,10 @@ public struct SpectralKernel: Sendable, Equatable {
     }
 
     /// `[k^{(n)}(x*_i − x_j)]` between arbitrary points and the grid (for prediction).
-    public func cross(points: [Double], grid: Grid1D, derivative n: Int = 0) -> Matrix {
+    /// - Throws: `.invalidParameter` unless `0 ≤ n ≤ 4`.
+    public func cross(points: [Double], grid: Grid1D, derivative n: Int = 0) throws -> Matrix {
+        try SpectralKernel.checkOrder(n)
         let xs = grid.points
-        return Matrix(rows: points.count, columns: xs.count) { i, j in value(points[i] - xs[j], derivative: n) }
+        return Matrix(rows: points.count, columns: xs.count) { i, j in uncheckedValue(points[i] - xs[j], derivative: n) }
     }
 }

@@ -40,15 +40,37 @@ public struct Cholesky: Sendable {
     public var dimension: Int { factor.rows }
 
     /// Factors `a`, which must be square, symmetric (to 1e-10 relative) and finite.
+    ///
+    /// With a jitter policy, a failed factorization is retried with the shifts `initial · d̄`,
+    /// `initial · growth · d̄`, … (`d̄` the mean absolute diagonal entry). The retries stop after
+    /// `maxAttempts`, or once the shift exceeds `2 n max|a_ij|`, beyond which `A + δI` is positive
+    /// definite for every symmetric `A`: so the work is bounded whatever the policy.
     /// - Throws: `.notPositiveDefinite(minor:)` when `a` (plus the largest allowed jitter) is not
-    ///   positive definite; `.notSymmetric`, `.nonFiniteEntry`, `.dimensionMismatch` for bad input.
-    /// - Complexity: O(n³/3).
+    ///   positive definite; `.notSymmetric`, `.nonFiniteEntry`, `.dimensionMismatch` for bad input;
+    ///   `.invalidArgument` for a policy with a negative attempt count, a non-finite or non-positive
+    ///   first shift, or a growth factor that is not finite and above 1.
+    /// - Complexity: O(n³/3) per attempt.
     public init(_ a: Matrix, jitter policy: CholeskyJitter = .none) throws {
         let routine = "Cholesky (dpotrf)"
         try LAPACKSupport.check(a, routine: routine)
         try Validate.symmetric(a, routine: routine)
+        guard policy.maxAttempts >= 0 else {
+            throw LinearAlgebraError.invalidArgument(routine: routine, argument: "jitter.maxAttempts", reason: "must be non-negative")
+        }
+        if policy.maxAttempts > 0 {
+            guard policy.initial.isFinite && policy.initial > 0 else {
+                throw LinearAlgebraError.invalidArgument(routine: routine, argument: "jitter.initial",
+                                                         reason: "must be finite and positive when retries are allowed")
+            }
+            guard policy.growth.isFinite && policy.growth > 1 else {
+                throw LinearAlgebraError.invalidArgument(routine: routine, argument: "jitter.growth",
+                                                         reason: "must be finite and above 1 when retries are allowed")
+            }
+        }
         let n = a.rows
         let meanDiagonal = n == 0 ? 1 : a.diagonal.map { Swift.abs($0) }.reduce(0, +) / Double(n)
+        // Above this shift every symmetric A + δI is positive definite (δ > ‖A‖₂ ≤ n max|a_ij|).
+        let sufficientShift = 2 * Double(n) * (a.elements.map { Swift.abs($0) }.max() ?? 0) + Double.leastNormalMagnitude
         var shift = 0.0
         var attempt = 0
         while true {
@@ -67,7 +89,7 @@ public struct Cholesky: Sendable {
                 return
             }
             if info < 0 { throw LAPACKSupport.failure(routine, info) }
-            guard attempt < policy.maxAttempts else {
+            guard attempt < policy.maxAttempts, shift <= sufficientShift else {
                 throw LinearAlgebraError.notPositiveDefinite(routine: routine, minor: Int(info))
             }
             shift = (shift == 0 ? policy.initial * (meanDiagonal > 0 ? meanDiagonal : 1) : shift * policy.growth)

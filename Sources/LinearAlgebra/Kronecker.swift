@@ -38,8 +38,9 @@ public enum Kronecker {
         guard axis >= 0 && axis < dimensions.count else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(axis) of a \(dimensions.count)-axis tensor")
         }
-        guard x.count == dimensions.reduce(1, *) else {
-            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dimensions) has \(dimensions.reduce(1, *)) entries, got \(x.count)")
+        let entries = try Validate.tensorEntries(dimensions, routine: routine)
+        guard x.count == entries else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dimensions) has \(entries) entries, got \(x.count)")
         }
         guard (transposed ? a.rows : a.columns) == dimensions[axis] else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "a \(a.rows)×\(a.columns) matrix\(transposed ? " (transposed)" : "") along an axis of length \(dimensions[axis])")
@@ -91,8 +92,9 @@ public enum Kronecker {
         guard axis >= 0 && axis < dims.count else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(axis) of a \(dims.count)-axis tensor")
         }
-        guard x.count == dims.reduce(1, *) else {
-            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(dims.reduce(1, *)) entries, got \(x.count)")
+        let entries = try Validate.tensorEntries(dims, routine: routine)
+        guard x.count == entries else {
+            throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(entries) entries, got \(x.count)")
         }
         let n = dims[axis]
         guard t.rows == n else {
@@ -134,7 +136,7 @@ public enum Kronecker {
         guard t >= 0 && t < dims.count else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "axis \(t) of a \(dims.count)-axis tensor")
         }
-        let total = dims.reduce(1, *)
+        let total = try Validate.tensorEntries(dims, routine: routine)
         guard x.count == total, y.count == total else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(total) entries, got \(x.count) and \(y.count)")
         }
@@ -193,7 +195,7 @@ public enum Kronecker {
                 routine: "Kronecker.logDeterminant",
                 detail: "\(factorLogDeterminants.count) log-determinants for \(orders.count) factors")
         }
-        let total = orders.reduce(1, *)
+        let total = try Validate.tensorEntries(orders, routine: "Kronecker.logDeterminant", argument: "orders")
         var s = 0.0
         for (ld, n) in zip(factorLogDeterminants, orders) { s += Double(total / Swift.max(n, 1)) * ld }
         return s

@@ -18,8 +18,16 @@ internal import CVectorKernels
 /// on column-major storage keeps a running maximum and rescaled running sum per row, updated per
 /// block of columns small enough to stay in L2, so the matrix streams from memory once.
 public enum LogSumExp {
-    /// `log Σ exp(x_k)` of a vector (−∞ for an empty or all −∞ vector).
-    public static func of(_ x: [Double]) -> Double {
+    /// `log Σ exp(x_k)` of a vector, computed as `m + log Σ exp(x_k − m)` with `m = max x_k`, so it
+    /// neither overflows nor underflows where the result is representable.
+    ///
+    /// Edge cases: −∞ for an empty or all-(−∞) vector (the empty sum); +∞ when some `x_k = +∞`.
+    /// - Throws: `LinearAlgebraError.invalidArgument` for a NaN entry.
+    /// - Complexity: O(n).
+    public static func of(_ x: [Double]) throws -> Double {
+        if let bad = x.firstIndex(where: { $0.isNaN }) {
+            throw LinearAlgebraError.invalidArgument(routine: "LogSumExp.of", argument: "x[\(bad)]", reason: "NaN")
+        }
         guard let m = x.max(), m.isFinite else { return x.max() ?? -.infinity }
         var s = 0.0
         for v in x { s += libmExp(v - m) }

@@ -1,6 +1,26 @@
 /// Shared argument checks. They throw `LinearAlgebraError`; other targets use them through the
 /// public `Validate` namespace so that every module reports problems the same way.
 public enum Validate {
+    /// The number of entries `Π dimensions` of a tensor, after checking that every dimension is
+    /// non-negative and that the product does not overflow `Int`.
+    /// - Throws: `.invalidArgument` naming `routine` and `argument` otherwise.
+    /// - Complexity: O(number of dimensions).
+    @discardableResult
+    public static func tensorEntries(_ dimensions: [Int], routine: String, argument: String = "dimensions") throws -> Int {
+        var total = 1
+        for (k, d) in dimensions.enumerated() {
+            guard d >= 0 else {
+                throw LinearAlgebraError.invalidArgument(routine: routine, argument: "\(argument)[\(k)]", reason: "negative (\(d))")
+            }
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw LinearAlgebraError.invalidArgument(routine: routine, argument: argument, reason: "\(dimensions) has more entries than Int can count")
+            }
+            total = product
+        }
+        return total
+    }
+
     /// Throws `.nonFiniteEntry` at the first NaN or infinity of `values`
     /// (reported as `row = index`, `column = 0`).
     /// - Complexity: O(n).

@@ -81,7 +81,7 @@ public struct Sinkhorn: Sendable {
             iterations += 1
         }
         let (x, y) = engine.potentials()
-        return builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: iterations, newton: 0,
+        return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: iterations, newton: 0,
                              fallback: 0, cg: 0, history: history, seconds: clock.elapsed,
                              notes: ["absorptions": Double(engine.absorptions),
                                      "logDomainIterations": Double(engine.logDomainIterations)])

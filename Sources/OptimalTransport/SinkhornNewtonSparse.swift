@@ -258,7 +258,7 @@ public struct SinkhornNewtonSparse: Sendable {
                                            keptEntries: hessian.keptEntries))
             converged = error <= tolerance
         }
-        return builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
+        return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
                              newton: newtonIterations, fallback: fallbackCount, cg: cgTotal, history: history,
                              seconds: clock.elapsed,
                              notes: ["stalls": Double(stalls), "planRefreshes": Double(planRefreshes),

@@ -105,13 +105,15 @@ struct SolutionBuilder {
         return mass * f + regularization.epsilon * mass * Foundation.log(mass)
     }
 
+    /// Forms the plan and the figures of the original problem from the reduced problem's potentials.
+    /// - Throws: the dual's error when the plan cannot be formed (never a zero plan with a zero cost).
     func build(x: [Double], y: [Double], converged: Bool, tolerance: Double, sinkhorn: Int, newton: Int, fallback: Int,
-               cg: Int, history: [IterationRecord], seconds: Double, notes: [String: Double]) -> TransportSolution {
+               cg: Int, history: [IterationRecord], seconds: Double, notes: [String: Double]) throws -> TransportSolution {
         let dual = EntropicDual(reduced: reduced, eta: regularization.eta, threads: threads)
         let n = problem.rows, m = problem.columns
         let eps = regularization.epsilon
         let mass = reduced.mass
-        let p̂ = (try? dual.evaluate(x: x, y: y))
+        let p̂ = try dual.evaluate(x: x, y: y)
         var plan = Matrix(rows: n, columns: m)
         var xFull = [Double](repeating: -.infinity, count: n)
         var yFull = [Double](repeating: -.infinity, count: m)
@@ -119,7 +121,8 @@ struct SolutionBuilder {
         for (k, i) in reduced.rowIndex.enumerated() { xFull[i] = x[k] + shift }
         for (k, j) in reduced.columnIndex.enumerated() { yFull[j] = y[k] }
         var transport = 0.0, entropy = 0.0
-        if let reducedPlan = try? dual.plan(x: x, y: y) {
+        do {
+            let reducedPlan = try dual.plan(x: x, y: y)
             var tc = [Double](), en = [Double]()
             tc.reserveCapacity(reduced.n * reduced.m)
             for (kj, j) in reduced.columnIndex.enumerated() {
@@ -135,11 +138,11 @@ struct SolutionBuilder {
             transport = Summation.compensated(tc)
             entropy = Summation.compensated(en)
         }
-        let error = p̂?.marginalError ?? .infinity
+        let error = p̂.marginalError
         return TransportSolution(
             regularization: regularization, sourcePotential: xFull, targetPotential: yFull, plan: plan,
             transportCost: transport, entropicObjective: transport + eps * entropy,
-            dualValue: scaledDual(p̂?.value ?? .nan), marginalError: error,
+            dualValue: scaledDual(p̂.value), marginalError: error,
             converged: converged && error <= tolerance,
             sinkhornIterations: sinkhorn, newtonIterations: newton, fallbackIterations: fallback, cgIterations: cg,
             history: history, seconds: seconds, notes: notes)

@@ -12,10 +12,11 @@ public enum Distortion {
         guard sample.p == 2 else {
             throw SensitivitySamplingError.invalidParameter(name: "p", value: sample.p, requirement: "exactL2 needs a sample drawn for p = 2")
         }
+        try Check.sample(sample, fitsRows: a.rows)
         let u = try LeverageScores.choleskyQRSafe(a) ?? PivotedQR(a).basis()
         let r = u.columns
         guard sample.count >= r else { return 1 }
-        let su = sample.apply(to: u)
+        let su = try sample.apply(to: u)
         let s = try SVD(su, computeVectors: false).singularValues
         let hi = s.first ?? 0, lo = s.count >= r ? s[r - 1] : 0
         return max(hi * hi - 1, 1 - lo * lo)
@@ -42,9 +43,12 @@ public enum Distortion {
     /// - Complexity: O((probes + ascent steps) · n d).
     public static func lowerBound(_ a: Matrix, _ sample: RowSample, probes: Int = 64, ascentSteps: Int = 40, seed: UInt64 = 0) throws -> Double {
         try Check.matrix(a, tall: false)
+        try Check.count(probes, name: "probes", atLeast: 0)
+        try Check.count(ascentSteps, name: "ascentSteps", atLeast: 0)
+        try Check.sample(sample, fitsRows: a.rows)
         let p = sample.p, d = a.columns
         if sample.count == 0 { return 1 }
-        let sa = sample.apply(to: a)
+        let sa = try sample.apply(to: a)
         var g = Xoshiro256StarStar(seed: seed)
         var candidates = Matrix.randomNormal(rows: d, columns: max(1, probes), using: &g)
         var extra: [[Double]] = (0..<d).map { k in (0..<d).map { $0 == k ? 1 : 0 } }
@@ -118,8 +122,9 @@ public enum Distortion {
     public static func planar(_ a: Matrix, _ sample: RowSample) throws -> Double {
         try Check.matrix(a, tall: false)
         guard a.columns == 2 else { throw SensitivitySamplingError.dimensionMismatch("planar distortion needs d = 2, got \(a.columns)") }
+        try Check.sample(sample, fitsRows: a.rows)
         let p = sample.p
-        let sa = sample.apply(to: a)
+        let sa = try sample.apply(to: a)
         func ratio(_ phi: Double) -> Double {
             let x0 = cos(phi), x1 = sin(phi)
             var f = 0.0, g = 0.0
@@ -157,6 +162,11 @@ public enum Distortion {
     /// `‖A x̃ − b‖_p / min_x ‖Ax − b‖_p` where `x̃` minimizes the sampled objective `‖S(Ax − b)‖_p`.
     /// - Throws: `SensitivitySamplingError` for bad input.
     public static func regressionRatio(_ a: Matrix, _ b: [Double], _ sample: RowSample) throws -> Double {
+        try Check.matrix(a, tall: false)
+        guard b.count == a.rows else {
+            throw SensitivitySamplingError.dimensionMismatch("b has \(b.count) entries for \(a.rows) rows")
+        }
+        try Check.sample(sample, fitsRows: a.rows)
         let p = sample.p
         let solver = LpRegression(p: p)
         let full = try solver.solve(a, b)

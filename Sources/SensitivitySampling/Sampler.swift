@@ -23,7 +23,13 @@ public struct RowSample: Sendable {
     public var powerWeights: [Double] { weights.map { Wpow($0, p) } }
 
     /// `SA`: the kept rows, each scaled by its weight.
-    public func apply(to a: Matrix) -> Matrix { RowScaling.rows(a, indices, factors: weights) }
+    /// - Throws: `.dimensionMismatch` when the sample keeps a row that `a` does not have (a sample
+    ///   drawn from another matrix).
+    /// - Complexity: O(count · d).
+    public func apply(to a: Matrix) throws -> Matrix {
+        try Check.sample(self, fitsRows: a.rows)
+        return RowScaling.rows(a, indices, factors: weights)
+    }
 }
 
 /// The importance-sampling schemes of Woodruff & Yasuda (ICML 2023).

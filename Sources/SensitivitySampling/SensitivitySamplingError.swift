@@ -28,29 +28,3 @@ public enum SensitivitySamplingError: Error, Equatable, Sendable, CustomStringCo
         }
     }
 }
-
-import LinearAlgebra
-
-enum Check {
-    /// Finite, non-empty; optionally tall and without zero rows.
-    static func matrix(_ a: Matrix, tall: Bool = true, noZeroRows: Bool = false) throws {
-        guard a.rows > 0, a.columns > 0 else { throw SensitivitySamplingError.emptyMatrix }
-        if let bad = Validate.firstNonFiniteIndex(a) {
-            throw SensitivitySamplingError.nonFiniteEntry(row: bad.row, column: bad.column)
-        }
-        if tall && a.rows < a.columns { throw SensitivitySamplingError.tooFewRows(rows: a.rows, columns: a.columns) }
-        if noZeroRows {
-            var nonzero = [Bool](repeating: false, count: a.rows)
-            a.withUnsafeBufferPointer { x in
-                for j in 0..<a.columns { for i in 0..<a.rows where x[i + j * a.rows] != 0 { nonzero[i] = true } }
-            }
-            if let z = nonzero.firstIndex(of: false) { throw SensitivitySamplingError.zeroRow(z) }
-        }
-    }
-
-    static func p(_ p: Double) throws {
-        guard p >= 1, p.isFinite else {
-            throw SensitivitySamplingError.invalidParameter(name: "p", value: p, requirement: "must be ≥ 1 and finite")
-        }
-    }
-}

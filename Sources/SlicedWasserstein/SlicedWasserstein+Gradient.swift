@@ -16,7 +16,7 @@ extension SlicedWasserstein {
                          fixedCoefficients: [Double]? = nil) throws -> (estimate: SlicedWassersteinEstimate, gradient: Matrix) {
         let clock = Stopwatch()
         let theta = try validatedDirections(mu, nu, fixedCoefficients)
-        let slices = Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
+        let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
         let a = assemble(slices, mu, nu, fixedCoefficients)
         let n = mu.count, L = theta.columns, d = mu.dimension
         let alpha = mu.weights

@@ -51,7 +51,7 @@ public struct SlicedWasserstein: Sendable {
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
         let clock = Stopwatch()
         let theta = try validatedDirections(mu, nu, fixedCoefficients)
-        let slices = Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)
+        let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)
         let assembled = assemble(slices, mu, nu, fixedCoefficients)
         return SlicedWassersteinEstimate(
             powered: assembled.estimate, distance: assembled.estimate >= 0 ? rootPower(assembled.estimate, 1 / p) : nil,
@@ -178,12 +178,13 @@ struct Slices {
     let theta: Matrix
     let projectedX: Matrix
 
-    init(mu: EmpiricalMeasure, nu: EmpiricalMeasure, theta: Matrix, p: Double, gradient wantGradient: Bool, threads: Int) {
+    /// - Throws: the projection GEMM's error (never replaced by zeros).
+    init(mu: EmpiricalMeasure, nu: EmpiricalMeasure, theta: Matrix, p: Double, gradient wantGradient: Bool, threads: Int) throws {
         let n = mu.count, m = nu.count, L = theta.columns
         self.theta = theta
         // All projections: one GEMM per point set.
-        let px = (try? mu.points.multiplied(by: theta)) ?? Matrix(rows: n, columns: L)
-        let py = (try? nu.points.multiplied(by: theta)) ?? Matrix(rows: m, columns: L)
+        let px = try mu.points.multiplied(by: theta)
+        let py = try nu.points.multiplied(by: theta)
         projectedX = px
         var values = [Double](repeating: 0, count: L)
         var meanX = values, meanY = values, varX = values, varY = values

@@ -32,7 +32,7 @@ final class AdamKroneckerTests: XCTestCase {
             let grids = try p.domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: size) }
             let kernels = try randomKernels(d, &g)
             let n = Int(pow(Double(size), Double(d)))
-            let kj = (0..<d).map { kernels[$0].gram(grid: grids[$0], derivative: 0, jitter: options.jitter * kernels[$0].value(0)) }
+            let kj = try (0..<d).map { try kernels[$0].gram(grid: grids[$0], derivative: 0, jitter: options.jitter * kernels[$0].value(0)) }
             let kFull = Kronecker.product(kj)
             // U = K c for random c: values a GP of this kernel could take (moderate K⁻¹U).
             let u = try kFull.multiplied(by: (0..<n).map { _ in g.double(in: -1...1) })
@@ -45,7 +45,7 @@ final class AdamKroneckerTests: XCTestCase {
             if case .advection(let beta) = p.pde { terms = [(1, beta), (1, 1)] } else { terms = [(Int, Double)](repeating: (2, 1), count: d) }
             var aFull = Matrix(rows: n, columns: n)
             for (k, t) in terms.enumerated() {
-                let factors = (0..<d).map { $0 == k ? kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
+                let factors = try (0..<d).map { $0 == k ? try kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
                 aFull = try aFull.adding(Kronecker.product(factors).scaled(by: t.1))
             }
             let points = Array(GridPointsForTests(grids))

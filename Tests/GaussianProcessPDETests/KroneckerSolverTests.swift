@@ -35,8 +35,8 @@ final class KroneckerSolverTests: XCTestCase {
 
             // Dense pieces. Jitter: the same relative rule as the model (no escalation needed here).
             let jit = kernels.map { options.jitter * $0.value(0) }
-            let kj = (0..<grids.count).map { kernels[$0].gram(grid: grids[$0], derivative: 0, jitter: jit[$0]) }
-            let kt = (0..<grids.count).map { kernels[$0].gram(grid: grids[$0], derivative: 0) }
+            let kj = try (0..<grids.count).map { try kernels[$0].gram(grid: grids[$0], derivative: 0, jitter: jit[$0]) }
+            let kt = try (0..<grids.count).map { try kernels[$0].gram(grid: grids[$0], derivative: 0) }
             let chols = try kj.map { try Cholesky($0) }
             let lFull = Kronecker.product(chols.map(\.factor))
             var alphaM = try Matrix(rows: n, columns: 1, elements: c)
@@ -51,7 +51,7 @@ final class KroneckerSolverTests: XCTestCase {
             default: terms = [(Int, Double)](repeating: (2, 1), count: grids.count)
             }
             for (k, t) in terms.enumerated() {
-                let factors = (0..<grids.count).map { $0 == k ? kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
+                let factors = try (0..<grids.count).map { $0 == k ? try kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
                 aFull = try aFull.adding(Kronecker.product(factors).scaled(by: t.1))
             }
             let u = try kTrue.multiplied(by: alpha)
@@ -110,7 +110,7 @@ final class KroneckerSolverTests: XCTestCase {
             let fits = try model.coefficients(fitting: u, ridges: ridges)
             let e = try Kronecker.product((0..<grids.count).map { k in
                 let chol = try Cholesky(kernels[k].gram(grid: grids[k], derivative: 0, jitter: options.jitter * kernels[k].value(0)))
-                var ek = kernels[k].gram(grid: grids[k], derivative: 0)
+                var ek = try kernels[k].gram(grid: grids[k], derivative: 0)
                 try BLAS.trsm(chol.factor, lower: true, transpose: true, side: .right, &ek)
                 return ek
             })
@@ -167,7 +167,7 @@ final class KroneckerSolverTests: XCTestCase {
         let (p, sizes) = try problems()[3]
         let s = try FastGPSolver(options: GPPDEOptions(components: 2), recordTestError: false).solve(p, gridSize: sizes.max()!)
         let axes: [[Double]] = [[0.1, 0.5, 0.93], [0.2, 0.77], [0.05, 0.4, 0.6, 0.99]]
-        let cross = (0..<3).map { s.kernels[$0].cross(points: axes[$0], grid: s.grids[$0]) }
+        let cross = try (0..<3).map { try s.kernels[$0].cross(points: axes[$0], grid: s.grids[$0]) }
         let explicit = try Kronecker.product(cross).multiplied(by: s.coefficients)
         let viaGrid = try s.predict(onGrid: axes)
         var pointwise: [[Double]] = []

@@ -131,8 +131,10 @@ final class LogSumExpTests: XCTestCase {
         XCTAssertEqual(r, [1, 3])
         let all = try LogSumExp.columns(of: mat, rowOffsets: [-.infinity, -.infinity])
         XCTAssertEqual(all, [-.infinity, -.infinity])
-        XCTAssertEqual(LogSumExp.of([]), -.infinity)
-        XCTAssertEqual(LogSumExp.of([0, 0]), Foundation.log(2), accuracy: 1e-15)
+        XCTAssertEqual(try LogSumExp.of([]), -.infinity)
+        XCTAssertEqual(try LogSumExp.of([1, .infinity]), .infinity)
+        assertThrows(["LogSumExp.of", "x[1]", "NaN"]) { try LogSumExp.of([1, .nan]) }
+        XCTAssertEqual(try LogSumExp.of([0, 0]), Foundation.log(2), accuracy: 1e-15)
     }
 
     func testErrors() throws {
