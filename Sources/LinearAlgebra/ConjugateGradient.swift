@@ -16,7 +16,7 @@ public struct ConjugateGradient: Sendable {
     }
 
     /// The outcome of a solve.
-    public struct Result: Sendable {
+    public struct Result: IterativeResult {
         /// The approximate solution.
         public var solution: [Double]
         /// Iterations performed (matrix–vector products, not counting the final residual check).
@@ -25,6 +25,16 @@ public struct ConjugateGradient: Sendable {
         public var relativeResidual: Double
         /// Whether the tolerance was met.
         public var converged: Bool
+        /// The tolerance the relative residual was compared against.
+        public var tolerance: Double
+        /// Wall-clock seconds of the solve.
+        public var seconds: Double
+
+        /// The relative residual against the tolerance, after `iterations` iterations.
+        public var convergence: Convergence {
+            Convergence(converged: converged, iterations: iterations, criterion: relativeResidual, tolerance: tolerance,
+                        criterionName: "relative residual")
+        }
     }
 
     /// Solves `A x = b` with the preconditioner `M⁻¹` (an operator that applies the inverse).
@@ -53,11 +63,13 @@ public struct ConjugateGradient: Sendable {
         try Validate.finite(b, routine: routine, argument: "right-hand side")
         if let g = initialGuess { try Validate.finite(g, routine: routine, argument: "initial guess") }
         let cap = maxIterations ?? Swift.max(10, 10 * n)
+        let clock = Stopwatch()
 
         var x = initialGuess ?? [Double](repeating: 0, count: n)
         let bNorm = BLAS.nrm2(b)
         if bNorm == 0 {
-            return Result(solution: [Double](repeating: 0, count: n), iterations: 0, relativeResidual: 0, converged: true)
+            return Result(solution: [Double](repeating: 0, count: n), iterations: 0, relativeResidual: 0, converged: true,
+                          tolerance: tolerance, seconds: clock.elapsed)
         }
         var r = b
         var z = [Double](repeating: 0, count: n)
@@ -111,8 +123,11 @@ public struct ConjugateGradient: Sendable {
         var trueResidual = 0.0
         for i in 0..<n { trueResidual += (b[i] - q[i]) * (b[i] - q[i]) }
         let relative = trueResidual.squareRoot() / bNorm
+        // The recursive residual met the tolerance; the recomputed one may differ by round-off
+        // accumulated over the iterations, accepted up to ten times the tolerance.
         return Result(solution: x, iterations: iterations, relativeResidual: relative,
-                      converged: rNorm <= target && relative <= Swift.max(tolerance * 10, tolerance))
+                      converged: rNorm <= target && relative <= Swift.max(tolerance * 10, tolerance),
+                      tolerance: tolerance, seconds: clock.elapsed)
     }
 
     /// Solves `A x = b` without a preconditioner.

@@ -81,9 +81,10 @@ public struct Sinkhorn: Sendable {
             iterations += 1
         }
         let (x, y) = engine.potentials()
+        var events = SolverEvents()
+        events.absorptions = engine.absorptions
+        events.logDomainIterations = engine.logDomainIterations
         return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: iterations, newton: 0,
-                             fallback: 0, cg: 0, history: history, seconds: clock.elapsed,
-                             notes: ["absorptions": Double(engine.absorptions),
-                                     "logDomainIterations": Double(engine.logDomainIterations)])
+                                 fallback: 0, cg: NestedSolves(), history: history, seconds: clock.elapsed, events: events)
     }
 }

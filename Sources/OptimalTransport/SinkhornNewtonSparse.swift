@@ -20,8 +20,18 @@ import LinearAlgebra
 ///    run from the current potentials (history stage `.fallback`) and Newton resumes; after 20
 ///    consecutive stalls Sinkhorn alone finishes the solve (at most `maxFallbackIterations`). It
 ///    never returns NaN: a failed trial keeps the last finite iterate.
-/// Stops when the L1 marginal error is at most `tolerance` or the Newton budget is spent.
+/// 4. When the Newton budget is spent without convergence, Sinkhorn finishes the solve from the
+///    Newton iterate (at most `maxFallbackIterations`), so the result is never worse than
+///    Sinkhorn's; `converged` says whether the tolerance was met in the end.
+/// Stops when the L1 marginal error is at most `tolerance` or every budget is spent. Each CG solve
+/// is reported in ``TransportSolution/cgSolves``.
 public struct SinkhornNewtonSparse: Sendable {
+    /// A CG solution whose relative residual is above this is no descent direction worth a line
+    /// search: the step is damped instead.
+    static let maxNewtonResidual = 0.9
+    /// Consecutive Newton stalls after which Sinkhorn alone finishes the solve.
+    static let stallsBeforeSinkhornFinishes = 20
+
     /// The regularization (`ε` or `η`).
     public var regularization: Regularization
     /// L1 marginal error at which to stop (default 1e-10).
@@ -48,8 +58,9 @@ public struct SinkhornNewtonSparse: Sendable {
     public var maxDamping: Double
     /// Sinkhorn iterations run after a Newton stall (default 10).
     public var fallbackIterations: Int
-    /// Sinkhorn iterations allowed to finish the solve after 20 consecutive Newton stalls
-    /// (default 100,000).
+    /// Sinkhorn iterations allowed to finish the solve after 20 consecutive Newton stalls or once
+    /// the Newton budget is spent without convergence (default 100,000; 0 stops with the Newton
+    /// iterate, flagged as not converged).
     public var maxFallbackIterations: Int
     /// Threads for the `O(nm)` passes.
     public var threads: Int
@@ -90,7 +101,7 @@ public struct SinkhornNewtonSparse: Sendable {
         try require(maxBacktracks >= 1, "maxBacktracks", Double(maxBacktracks), "must be at least 1")
         try require(maxDamping >= 0 && maxDamping.isFinite, "maxDamping", maxDamping, "must be ≥ 0 and finite")
         try require(fallbackIterations >= 1, "fallbackIterations", Double(fallbackIterations), "must be at least 1")
-        try require(maxFallbackIterations >= 1, "maxFallbackIterations", Double(maxFallbackIterations), "must be at least 1")
+        try require(maxFallbackIterations >= 0, "maxFallbackIterations", Double(maxFallbackIterations), "must be non-negative")
     }
 
     /// Solves the entropic OT problem.
@@ -139,7 +150,8 @@ public struct SinkhornNewtonSparse: Sendable {
             let f = -eps * Summation.compensated(a) + zip(r, x).reduce(0) { $0 + $1.0 * $1.1 } + zip(c, y).reduce(0) { $0 + $1.0 * $1.1 }
             return (err, f)
         }
-        var newtonIterations = 0, fallbackCount = 0, cgTotal = 0, stalls = 0, planRefreshes = 0
+        var newtonIterations = 0, fallbackCount = 0, stalls = 0, planRefreshes = 0
+        var cgSolves = NestedSolves()
         recomputePlan()
         (error, value) = measure()
         var converged = error <= tolerance
@@ -147,6 +159,26 @@ public struct SinkhornNewtonSparse: Sendable {
         var damping = 0.0
         var consecutiveStalls = 0
         var drift = 0.0
+        var finishedBySinkhorn = false
+        /// Sinkhorn iterations from the current potentials (history stage `.fallback`).
+        func runFallback(_ budget: Int) {
+            engine.start(x: x, y: y)
+            for _ in 0..<budget {
+                engine.step()
+                fallbackCount += 1
+                let (e, f) = engine.check()
+                history.append(IterationRecord(iteration: sinkhornIterations + newtonIterations + fallbackCount,
+                                               stage: .fallback, marginalError: e, dualValue: builder.scaledDual(f),
+                                               seconds: clock.elapsed, cgIterations: 0, stepSize: nil, keptEntries: nil))
+                if e <= tolerance { break }
+            }
+            (x, y) = engine.potentials()
+            recomputePlan()
+            drift = 0
+            (error, value) = measure()
+            converged = error <= tolerance
+            if budget == maxFallbackIterations { finishedBySinkhorn = true }
+        }
         newtonLoop: while !converged && newtonIterations < maxNewtonIterations {
             let gradient = (0..<n).map { r[$0] - a[$0] } + (0..<m).map { c[$0] - b[$0] }
             let hessian = plan.withUnsafeBufferPointer { p in
@@ -162,8 +194,19 @@ public struct SinkhornNewtonSparse: Sendable {
             // gradient step instead of overshooting.
             while step == 0 {
                 let op = DampedHessian(hessian: hessian, diagonal: diagonal, damping: damping)
-                guard let solve = try? cg.solve(op, gradient, preconditioner: try JacobiPreconditioner(diagonal: diagonal.map { $0 * (1 + damping) })),
-                      solve.relativeResidual <= 0.9, solve.solution.allSatisfy({ $0.isFinite }) else {
+                // A CG solve that fails (non-positive curvature, non-finite values) or leaves too
+                // large a residual for a descent direction is recorded and answered by more damping.
+                let solve: ConjugateGradient.Result
+                do {
+                    solve = try cg.solve(op, gradient, preconditioner: try JacobiPreconditioner(diagonal: diagonal.map { $0 * (1 + damping) }))
+                    cgSolves.record(iterations: solve.iterations, converged: solve.converged, criterion: solve.relativeResidual)
+                } catch {
+                    cgSolves.record(iterations: 0, converged: false, criterion: .infinity)
+                    if damping >= maxDamping { break }
+                    damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
+                    continue
+                }
+                guard solve.relativeResidual <= SinkhornNewtonSparse.maxNewtonResidual, solve.solution.allSatisfy({ $0.isFinite }) else {
                     if damping >= maxDamping { break }
                     damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
                     continue
@@ -217,30 +260,14 @@ public struct SinkhornNewtonSparse: Sendable {
                     damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
                 }
             }
-            cgTotal += cgIterations
             if step == 0 {
                 // 3. Fallback: Sinkhorn iterations from the current potentials. After 20
                 // consecutive stalls the solve finishes with Sinkhorn alone.
                 stalls += 1
                 consecutiveStalls += 1
                 damping = 0
-                engine.start(x: x, y: y)
-                let budget = consecutiveStalls > 20 ? maxFallbackIterations : fallbackIterations
-                for _ in 0..<budget {
-                    engine.step()
-                    fallbackCount += 1
-                    let (e, f) = engine.check()
-                    history.append(IterationRecord(iteration: sinkhornIterations + newtonIterations + fallbackCount,
-                                                   stage: .fallback, marginalError: e, dualValue: builder.scaledDual(f),
-                                                   seconds: clock.elapsed, cgIterations: 0, stepSize: nil, keptEntries: nil))
-                    if e <= tolerance { break }
-                }
-                (x, y) = engine.potentials()
-                recomputePlan()
-                drift = 0
-                (error, value) = measure()
-                converged = error <= tolerance
-                if consecutiveStalls > 20 { break newtonLoop }
+                runFallback(consecutiveStalls > SinkhornNewtonSparse.stallsBeforeSinkhornFinishes ? maxFallbackIterations : fallbackIterations)
+                if consecutiveStalls > SinkhornNewtonSparse.stallsBeforeSinkhornFinishes { break newtonLoop }
                 continue
             }
             consecutiveStalls = 0
@@ -258,11 +285,18 @@ public struct SinkhornNewtonSparse: Sendable {
                                            keptEntries: hessian.keptEntries))
             converged = error <= tolerance
         }
+        // A Newton budget spent without convergence is never the last word: Sinkhorn finishes the
+        // solve from the Newton iterate, so SNS ends no worse than Sinkhorn would have.
+        if !converged && !finishedBySinkhorn && maxFallbackIterations > 0 {
+            runFallback(maxFallbackIterations)
+        }
+        var events = SolverEvents()
+        events.stalls = stalls
+        events.planRefreshes = planRefreshes
+        events.absorptions = engine.absorptions
         return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
-                             newton: newtonIterations, fallback: fallbackCount, cg: cgTotal, history: history,
-                             seconds: clock.elapsed,
-                             notes: ["stalls": Double(stalls), "planRefreshes": Double(planRefreshes),
-                                     "absorptions": Double(engine.absorptions)])
+                                 newton: newtonIterations, fallback: fallbackCount, cg: cgSolves, history: history,
+                                 seconds: clock.elapsed, events: events)
     }
 
     /// The plan after a step `t Δ` and the change of `Σ P`: with `w_ij = η t (Δx_i + Δy_j)`,

@@ -31,12 +31,27 @@ public struct IterationRecord: Sendable, Equatable {
     public let keptEntries: Int?
 }
 
+/// Events of an entropic solve that explain its cost, by name (zero where they do not apply).
+public struct SolverEvents: Sendable, Equatable {
+    /// Times the stabilized Sinkhorn absorbed its scalings into the potentials.
+    public var absorptions = 0
+    /// Sinkhorn iterations run in the log domain (after the kernel form lost a row).
+    public var logDomainIterations = 0
+    /// SNS Newton steps that stalled (no acceptable step at the largest damping).
+    public var stalls = 0
+    /// Times SNS rebuilt its plan from the potentials.
+    public var planRefreshes = 0
+
+    /// No events.
+    public init() {}
+}
+
 /// The result of an entropic OT solve.
 ///
 /// Plan, potentials and objective values refer to the problem as given (its mass `M`); the
 /// marginal error and the history's errors refer to the unit-mass problem the tolerance is checked
 /// on. Potentials follow `P_ij = exp(η(x_i + y_j − C_ij) − 1)`; bins of zero mass get `−∞`.
-public struct TransportSolution: Sendable {
+public struct TransportSolution: IterativeResult {
     /// The regularization, as given (both `ε` and `η` are available from it).
     public let regularization: Regularization
     /// Source potentials `x` (n values; `−∞` on zero-mass bins).
@@ -55,6 +70,8 @@ public struct TransportSolution: Sendable {
     public let marginalError: Double
     /// Whether the marginal error reached the tolerance. Never true otherwise.
     public let converged: Bool
+    /// The tolerance the marginal error was compared against.
+    public let tolerance: Double
     /// Sinkhorn iterations (SNS: warm-up only).
     public let sinkhornIterations: Int
     /// SNS Newton steps (0 for Sinkhorn).
@@ -62,16 +79,25 @@ public struct TransportSolution: Sendable {
     /// Sinkhorn iterations run as SNS's stall fallback.
     public let fallbackIterations: Int
     /// Total conjugate-gradient iterations over all Newton steps.
-    public let cgIterations: Int
+    public var cgIterations: Int { cgSolves.iterations }
+    /// The conjugate-gradient solves of the Newton steps: how many, their iterations, and how many
+    /// stopped before their tolerance (SNS then damps the step; see ``SinkhornNewtonSparse``).
+    public let cgSolves: NestedSolves
     /// Per-iteration history.
     public let history: [IterationRecord]
     /// Wall time of the solve in seconds.
     public let seconds: Double
-    /// Solver-specific notes (e.g. which Sinkhorn form ran, absorptions, fallbacks).
-    public let notes: [String: Double]
+    /// Events that explain the solve's cost (absorptions, log-domain iterations, stalls, plan refreshes).
+    public let events: SolverEvents
 
     /// Total iterations of all stages.
     public var iterations: Int { sinkhornIterations + newtonIterations + fallbackIterations }
+
+    /// The marginal error against the tolerance after all stages' iterations.
+    public var convergence: Convergence {
+        Convergence(converged: converged, iterations: iterations, criterion: marginalError, tolerance: tolerance,
+                    criterionName: "L1 marginal error")
+    }
 
     /// The `count` largest plan entries as `(row, column, mass)`, largest first.
     /// - Complexity: O(n m log count).
@@ -108,7 +134,7 @@ struct SolutionBuilder {
     /// Forms the plan and the figures of the original problem from the reduced problem's potentials.
     /// - Throws: the dual's error when the plan cannot be formed (never a zero plan with a zero cost).
     func build(x: [Double], y: [Double], converged: Bool, tolerance: Double, sinkhorn: Int, newton: Int, fallback: Int,
-               cg: Int, history: [IterationRecord], seconds: Double, notes: [String: Double]) throws -> TransportSolution {
+               cg: NestedSolves, history: [IterationRecord], seconds: Double, events: SolverEvents) throws -> TransportSolution {
         let dual = EntropicDual(reduced: reduced, eta: regularization.eta, threads: threads)
         let n = problem.rows, m = problem.columns
         let eps = regularization.epsilon
@@ -143,8 +169,8 @@ struct SolutionBuilder {
             regularization: regularization, sourcePotential: xFull, targetPotential: yFull, plan: plan,
             transportCost: transport, entropicObjective: transport + eps * entropy,
             dualValue: scaledDual(p̂.value), marginalError: error,
-            converged: converged && error <= tolerance,
-            sinkhornIterations: sinkhorn, newtonIterations: newton, fallbackIterations: fallback, cgIterations: cg,
-            history: history, seconds: seconds, notes: notes)
+            converged: converged && error <= tolerance, tolerance: tolerance,
+            sinkhornIterations: sinkhorn, newtonIterations: newton, fallbackIterations: fallback, cgSolves: cg,
+            history: history, seconds: seconds, events: events)
     }
 }

@@ -31,8 +31,8 @@ public struct LewisWeights: Sendable {
     public enum Method: String, Sendable { case cohenPeng, damped, convexProgram }
 
     /// Weights and diagnostics.
-    public struct Result: Sendable {
-        /// The Lewis weights.
+    public struct Result: IterativeResult {
+        /// The Lewis weights (the last iterate when not converged).
         public let weights: [Double]
         /// Iterations performed (fixed-point steps, plus fallback steps).
         public let iterations: Int
@@ -40,12 +40,27 @@ public struct LewisWeights: Sendable {
         public let residual: Double
         /// Which method produced the weights.
         public let method: Method
+        /// The tolerance the residual was compared against.
+        public let tolerance: Double
+        /// Wall-clock seconds.
+        public let seconds: Double
+
+        /// Whether the residual met the tolerance.
+        public var converged: Bool { residual <= tolerance }
+
+        /// The fixed-point residual against the tolerance.
+        public var convergence: Convergence {
+            Convergence(converged: converged, iterations: iterations, criterion: residual, tolerance: tolerance,
+                        criterionName: "fixed-point residual")
+        }
     }
 
     /// Computes the Lewis weights of `a` (`n × d`, `n ≥ d`, no zero rows).
+    ///
+    /// When neither the iteration nor the fallback reaches the tolerance, the last iterate is
+    /// returned with `converged == false`; `requireConverged(_:)` makes that an error.
     /// - Throws: `SensitivitySamplingError` for bad input (empty, NaN/Inf, `n < d`, zero rows,
-    ///   `p < 1`, tolerance ≤ 0) or `.noConvergence` when neither the iteration nor the fallback
-    ///   reaches the tolerance.
+    ///   `p < 1`, tolerance ≤ 0, `maxIterations < 1`).
     /// - Complexity: O(n d²) per iteration.
     public func compute(_ a: Matrix) throws -> Result {
         try Check.p(p)
@@ -63,7 +78,8 @@ public struct LewisWeights: Sendable {
         }
         let n = basis.rows
         let damped = p >= 4
-        var w = (try? LeverageScores.exact(basis)) ?? [Double](repeating: Double(basis.columns) / Double(n), count: n)
+        let clock = Stopwatch()
+        var w = try LeverageScores.exact(basis)
         w = w.map { max($0, 1e-300) }
         var residual = Double.infinity
         var previousResidual = Double.infinity
@@ -89,13 +105,11 @@ public struct LewisWeights: Sendable {
             }
             iterations += 1
         }
-        if residual <= tolerance {
-            return Result(weights: w, iterations: iterations, residual: residual, method: damped ? .damped : .cohenPeng)
+        if residual <= tolerance || p < 2 {
+            return Result(weights: w, iterations: iterations, residual: residual, method: damped ? .damped : .cohenPeng,
+                          tolerance: tolerance, seconds: clock.elapsed)
         }
-        guard p >= 2 else {
-            throw SensitivitySamplingError.noConvergence("Lewis weights for p = \(p): residual \(residual) after \(iterations) iterations")
-        }
-        return try convexProgram(basis, start: w, iterations: iterations)
+        return try convexProgram(basis, start: w, iterations: iterations, clock: clock)
     }
 
     /// `q_i = a_iᵀ (Aᵀ W^{1−2/p} A)⁻¹ a_i`.
@@ -104,7 +118,7 @@ public struct LewisWeights: Sendable {
     }
 
     /// The convex-program fallback (p ≥ 2), started from `M = (AᵀW^{1−2/p}A)⁻¹`.
-    func convexProgram(_ a: Matrix, start w0: [Double], iterations start: Int) throws -> Result {
+    func convexProgram(_ a: Matrix, start w0: [Double], iterations start: Int, clock: Stopwatch) throws -> Result {
         let d = a.columns
         var m = try Cholesky(RowScaling.gram(a, weights: w0.map { pow($0, 1 - 2 / p) }), jitter: .escalating).inverse()
         func u(_ m: Matrix) throws -> [Double] {
@@ -134,7 +148,10 @@ public struct LewisWeights: Sendable {
             let q = try forms(a, w)
             residual = 0
             for i in 0..<a.rows { residual = max(residual, abs((2 / p) * log(max(w[i], 1e-300)) - log(max(q[i], 1e-300)))) }
-            if residual <= tolerance { return Result(weights: w, iterations: iterations, residual: residual, method: .convexProgram) }
+            if residual <= tolerance {
+                return Result(weights: w, iterations: iterations, residual: residual, method: .convexProgram,
+                              tolerance: tolerance, seconds: clock.elapsed)
+            }
             // ∇F = Aᵀ diag(u^{p/2−1}) A − M⁻¹; direction D = −M ∇F M = M − M (AᵀUA) M.
             let g = try RowScaling.gram(a, weights: uu.map { pow(max($0, 1e-300), p / 2 - 1) })
             let mgm = try m.multiplied(by: try g.multiplied(by: m))
@@ -158,11 +175,8 @@ public struct LewisWeights: Sendable {
             iterations += 1
             if !accepted { break }
         }
-        let w = uu.map { pow($0, p / 2) }
-        if residual <= tolerance * 100 {
-            return Result(weights: w, iterations: iterations, residual: residual, method: .convexProgram)
-        }
-        throw SensitivitySamplingError.noConvergence("Lewis weights for p = \(p): residual \(residual) after the convex-program fallback")
+        return Result(weights: uu.map { pow($0, p / 2) }, iterations: iterations, residual: residual, method: .convexProgram,
+                      tolerance: tolerance, seconds: clock.elapsed)
     }
 }
 

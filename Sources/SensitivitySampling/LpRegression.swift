@@ -28,13 +28,29 @@ public struct LpRegression: Sendable {
     }
 
     /// The minimizer and diagnostics.
-    public struct Result: Sendable {
-        /// The minimizer `x`.
+    public struct Result: IterativeResult {
+        /// The minimizer `x` (the last iterate when not converged).
         public let solution: [Double]
         /// `Σ s_i |a_iᵀx − b_i|^p` at the solution.
         public let objective: Double
         /// Iterations (weighted least-squares solves).
         public let iterations: Int
+        /// Whether the iteration stopped on its criterion rather than its cap: for `p < 2` the
+        /// smoothing reached its floor and the relative decrease fell below the tolerance, for
+        /// `p > 2` the relative decrease of a Newton step fell below it; `p = 2` is exact.
+        public let converged: Bool
+        /// The relative decrease of the objective in the last iteration (0 for `p = 2`).
+        public let lastDecrease: Double
+        /// The tolerance the relative decrease was compared against.
+        public let tolerance: Double
+        /// Wall-clock seconds.
+        public let seconds: Double
+
+        /// The last relative decrease against the tolerance.
+        public var convergence: Convergence {
+            Convergence(converged: converged, iterations: iterations, criterion: lastDecrease, tolerance: tolerance,
+                        criterionName: "relative decrease of the objective")
+        }
     }
 
     /// Solves the regression.
@@ -73,11 +89,22 @@ public struct LpRegression: Sendable {
     }
 
     func run(_ a: Matrix, _ b: [Double], _ s: [Double]) throws -> Result {
+        let clock = Stopwatch()
         var x = try weightedLeastSquares(a, b, s)
         var r = try residual(a, x, b)
         var f = objective(r, s)
         var iterations = 1
-        if p == 2 || f == 0 { return Result(solution: x, objective: f, iterations: iterations) }
+        var converged = false
+        var lastDecrease = Double.infinity
+        func result() -> Result {
+            Result(solution: x, objective: f, iterations: iterations, converged: converged, lastDecrease: lastDecrease,
+                   tolerance: tolerance, seconds: clock.elapsed)
+        }
+        if p == 2 || f == 0 {
+            converged = true
+            lastDecrease = 0
+            return result()
+        }
         if p < 2 {
             let scale = max(r.reduce(0) { $0 + abs($1) } / Double(r.count), Double.leastNormalMagnitude)
             var delta = scale
@@ -101,18 +128,26 @@ public struct LpRegression: Sendable {
                     x = xNew; r = rNew
                 }
                 let progress = (before - after) / max(before, Double.leastNormalMagnitude)
+                lastDecrease = max(progress, 0)
                 if progress < tolerance || after > before {
-                    if delta <= floor { break }
+                    if delta <= floor {
+                        converged = true
+                        break
+                    }
                     delta = max(floor, delta / 10)
                 }
             }
             f = objective(r, s)
-            return Result(solution: x, objective: f, iterations: iterations)
+            return result()
         }
         // p > 2: Newton with backtracking.
         while iterations < maxIterations {
             let w = (0..<r.count).map { s[$0] * Wpow(abs(r[$0]), p - 2) }
-            guard w.contains(where: { $0 > 0 }) else { break }
+            guard w.contains(where: { $0 > 0 }) else {
+                converged = true   // every weighted residual is zero: x fits exactly
+                lastDecrease = 0
+                break
+            }
             let target = try weightedLeastSquares(a, b, w)   // the IRLS point
             let direction = (0..<x.count).map { (target[$0] - x[$0]) / (p - 1) }
             var t = 1.0
@@ -124,15 +159,21 @@ public struct LpRegression: Sendable {
                 if ft < f {
                     let progress = (f - ft) / f
                     x = xt; r = rt; f = ft
+                    lastDecrease = progress
                     improved = progress > tolerance
                     break
                 }
                 t *= 0.5
             }
             iterations += 1
-            if !improved { break }
+            if !improved {
+                // No step decreased the objective, or the decrease fell below the tolerance.
+                if lastDecrease > tolerance { lastDecrease = 0 }
+                converged = true
+                break
+            }
         }
-        return Result(solution: x, objective: f, iterations: iterations)
+        return result()
     }
 }
 

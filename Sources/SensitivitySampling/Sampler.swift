@@ -146,7 +146,7 @@ public struct SensitivitySampler: Sendable {
         switch scheme {
         case .uniform: return [Double](repeating: 1, count: n)
         case .leverage: return try LeverageScores.exact(a)
-        case .lewis: return try LewisWeights(p: p).compute(a).weights
+        case .lewis: return try LewisWeights(p: p).compute(a).requireConverged("SensitivitySampler.scores (Lewis weights)").weights
         case .sensitivity: return try sensitivities(a).map { $0 + 1 / Double(n) }
         case .rootLeverage: return rootScores(try LeverageScores.exact(a), rows: n)
         case .combined:
@@ -156,11 +156,16 @@ public struct SensitivitySampler: Sendable {
         }
     }
 
+    /// Exact sensitivities, or their approximation over a Lewis sample of `sensitivitySampleSize`
+    /// rows (drawn with seed 0, so that the scores are a deterministic function of `a`).
+    /// - Throws: `NotConvergedError` when some row's problem stopped at its cap.
     func sensitivities(_ a: Matrix) throws -> [Double] {
+        let routine = "SensitivitySampler.scores (sensitivities)"
         if let k = sensitivitySampleSize, k < a.rows {
-            return try Sensitivities.approximate(a, p: p, sampleSize: max(k, a.columns), threads: threads)
+            return try Sensitivities.approximate(a, p: p, sampleSize: max(k, a.columns), seed: 0, threads: threads)
+                .requireConverged(routine).values
         }
-        return try Sensitivities.exact(a, p: p, threads: threads)
+        return try Sensitivities.exact(a, p: p, threads: threads).requireConverged(routine).values
     }
 
     func rootScores(_ tau: [Double], rows n: Int) -> [Double] {

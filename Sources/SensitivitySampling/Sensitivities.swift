@@ -6,15 +6,59 @@ import LinearAlgebra
 /// `σ_i ≤ w_i` (Lewis weights) and `σ_i ≤ τ_i^{p/2}` for `p < 2`; `σ_i ≤ d^{p/2−1} w_i` for `p > 2`;
 /// `𝔖 ≤ d` for `p ≤ 2`, `𝔖 ≤ d^{p/2}` for `p > 2`.
 public enum Sensitivities {
+    /// Sensitivities and how their per-row problems ended.
+    public struct Scores: IterativeResult {
+        /// `σ_i` for every row.
+        public let values: [Double]
+        /// The per-row ℓp problems: how many, their iterations, and how many stopped at the cap.
+        public let rowSolves: NestedSolves
+        /// Rows whose problem stopped at the iteration cap (their `σ_i` may be inexact).
+        public let unconvergedRows: [Int]
+        /// The tolerance of every row's problem.
+        public let tolerance: Double
+        /// Wall-clock seconds.
+        public let seconds: Double
+
+        /// Converged when every row's problem did; the criterion is the worst row's final one.
+        public var convergence: Convergence {
+            Convergence(converged: unconvergedRows.isEmpty, iterations: rowSolves.iterations,
+                        criterion: rowSolves.worstCriterion, tolerance: tolerance,
+                        criterionName: "worst relative decrease of a row's ℓp problem")
+        }
+    }
+
+    /// Default tolerance of each row's ℓp problem (relative decrease of its objective).
+    public static let defaultRowTolerance = 1e-13
+    /// Default iteration cap of each row's ℓp problem: far above what rows need, so that every row
+    /// converges unless something is wrong (which is then reported).
+    public static let defaultMaxRowIterations = 100_000
+
     /// Exact sensitivities: `1/σ_i = min {‖Ax‖_p^p : a_iᵀx = 1}`, one constrained ℓp regression per
     /// row (the constraint removed by `x = a_i/‖a_i‖² + N z`, `N` an orthonormal basis of `a_i^⊥`),
-    /// parallel over rows.
-    /// - Throws: `SensitivitySamplingError` for bad input (as `LewisWeights`).
+    /// parallel over rows. Every row's problem runs to its tolerance by default; rows that hit
+    /// `maxRowIterations` are listed in the result.
+    /// - Parameters:
+    ///   - a: the `n × d` matrix (`n ≥ d`, no zero rows).
+    ///   - p: the exponent, `p ≥ 1`.
+    ///   - rowTolerance: tolerance of each row's problem.
+    ///   - maxRowIterations: iteration cap of each row's problem.
+    ///   - threads: rows are split over this many threads.
+    /// - Throws: `SensitivitySamplingError` for bad input (as `LewisWeights`), or a bad tolerance or cap.
     /// - Complexity: n constrained regressions, O(n d²) per IRLS step each.
-    public static func exact(_ a: Matrix, p: Double, threads: Int = Parallel.processorCount) throws -> [Double] {
+    public static func exact(_ a: Matrix, p: Double, rowTolerance: Double = defaultRowTolerance,
+                             maxRowIterations: Int = defaultMaxRowIterations,
+                             threads: Int = Parallel.processorCount) throws -> Scores {
         try Check.p(p)
         try Check.matrix(a, noZeroRows: true)
-        return try constrained(a, over: a, weights: nil, p: p, threads: threads)
+        try checkRowOptions(rowTolerance, maxRowIterations)
+        return try constrained(a, over: a, p: p, tolerance: rowTolerance, cap: maxRowIterations, threads: threads)
+    }
+
+    static func checkRowOptions(_ tolerance: Double, _ cap: Int) throws {
+        guard tolerance > 0, tolerance.isFinite else {
+            throw SensitivitySamplingError.invalidParameter(name: "rowTolerance", value: tolerance, requirement: "must be positive and finite")
+        }
+        try Check.count(cap, name: "maxRowIterations", atLeast: 1)
     }
 
     /// Fast approximation: the minimization runs over a Lewis-weight sample `SA` of about
@@ -22,32 +66,47 @@ public enum Sensitivities {
     /// `1/σ̃_i = min {‖SAx‖_p^p : a_iᵀx = 1}`. With a sample that is a (1 ± ε) ℓp subspace embedding
     /// this is a (1 ± ε) approximation of every `σ_i`.
     /// - Throws: as `exact`; `.invalidParameter` for a sample size out of range.
-    public static func approximate(_ a: Matrix, p: Double, sampleSize: Int, seed: UInt64 = 0,
-                                   threads: Int = Parallel.processorCount) throws -> [Double] {
+    public static func approximate(_ a: Matrix, p: Double, sampleSize: Int, seed: UInt64,
+                                   rowTolerance: Double = defaultRowTolerance,
+                                   maxRowIterations: Int = defaultMaxRowIterations,
+                                   threads: Int = Parallel.processorCount) throws -> Scores {
         try Check.p(p)
         try Check.matrix(a, noZeroRows: true)
+        try checkRowOptions(rowTolerance, maxRowIterations)
         guard sampleSize >= a.columns, sampleSize <= a.rows else {
             throw SensitivitySamplingError.invalidParameter(name: "sampleSize", value: Double(sampleSize), requirement: "must be between d and n")
         }
-        let w = try LewisWeights(p: p).compute(a).weights
+        let w = try LewisWeights(p: p).compute(a).requireConverged("Sensitivities.approximate (Lewis weights)").weights
         let sample = try Sampler.bernoulli(scores: w, expectedSize: Double(sampleSize), p: p, seed: seed)
         let sa = RowScaling.rows(a, sample.indices, factors: sample.weights)
-        return try constrained(a, over: sa, weights: nil, p: p, threads: threads)
+        return try constrained(a, over: sa, p: p, tolerance: rowTolerance, cap: maxRowIterations, threads: threads)
+    }
+
+    /// One row's outcome.
+    struct RowOutcome {
+        var sigma: Double
+        var iterations: Int
+        var converged: Bool
+        var criterion: Double
     }
 
     /// `σ_i` with the minimization over the rows of `b` (= A, or a reweighted sample of A).
-    static func constrained(_ a: Matrix, over b: Matrix, weights: [Double]?, p: Double, threads: Int) throws -> [Double] {
+    /// Rows run in parallel with BLAS single-threaded inside (each row's products are small).
+    static func constrained(_ a: Matrix, over b: Matrix, p: Double, tolerance: Double, cap: Int, threads: Int) throws -> Scores {
+        let clock = Stopwatch()
         let n = a.rows, d = a.columns
-        var sigma = [Double](repeating: 0, count: n)
+        var outcomes = [RowOutcome](repeating: RowOutcome(sigma: 0, iterations: 0, converged: false, criterion: 0), count: n)
         var failure: Error?
         let lock = NSLock()
-        sigma.withUnsafeMutableBufferPointer { out in
-            let box = SigmaOutput(out: out.baseAddress!)
+        let blasThreads = OpenBLAS.threadCount
+        if threads > 1 { OpenBLAS.setThreadCount(1) }
+        defer { if threads > 1 { OpenBLAS.setThreadCount(blasThreads) } }
+        outcomes.withUnsafeMutableBufferPointer { out in
+            let box = OutcomeOutput(out: out.baseAddress!)
             Parallel.forEachChunk(count: n, threads: threads, minimumChunk: 4) { range in
                 for i in range {
                     do {
-                        let row = a.row(i)
-                        box.out[i] = try sensitivity(of: row, over: b, p: p, dimension: d)
+                        box.out[i] = try sensitivity(of: a.row(i), over: b, p: p, dimension: d, tolerance: tolerance, cap: cap)
                     } catch {
                         lock.lock(); failure = failure ?? error; lock.unlock()
                     }
@@ -55,24 +114,32 @@ public enum Sensitivities {
             }
         }
         if let failure { throw failure }
-        return sigma
+        var solves = NestedSolves()
+        var unconverged: [Int] = []
+        for (i, o) in outcomes.enumerated() {
+            solves.record(iterations: o.iterations, converged: o.converged, criterion: o.criterion)
+            if !o.converged { unconverged.append(i) }
+        }
+        return Scores(values: outcomes.map(\.sigma), rowSolves: solves, unconvergedRows: unconverged, tolerance: tolerance,
+                      seconds: clock.elapsed)
     }
 
     /// `1 / min {Σ_j |b_jᵀx|^p : cᵀx = 1}`.
-    static func sensitivity(of c: [Double], over b: Matrix, p: Double, dimension d: Int) throws -> Double {
+    static func sensitivity(of c: [Double], over b: Matrix, p: Double, dimension d: Int, tolerance: Double, cap: Int) throws -> RowOutcome {
         let norm2 = c.reduce(0) { $0 + $1 * $1 }
         if d == 1 {
             let x = 1 / c[0]
             var v = 0.0
             for j in 0..<b.rows { v += Wpow(abs(b[j, 0] * x), p) }
-            return 1 / v
+            return RowOutcome(sigma: 1 / v, iterations: 0, converged: true, criterion: 0)
         }
         let x0 = c.map { $0 / norm2 }
         let nBasis = complementBasis(c)               // d × (d − 1)
         let design = try b.multiplied(by: nBasis)     // B N
         let offset = try b.multiplied(by: x0)         // B x0
-        let result = try LpRegression(p: p, tolerance: 1e-12, maxIterations: 300).solve(design, offset.map { -$0 })
-        return result.objective > 0 ? 1 / result.objective : .infinity
+        let result = try LpRegression(p: p, tolerance: tolerance, maxIterations: cap).solve(design, offset.map { -$0 })
+        return RowOutcome(sigma: result.objective > 0 ? 1 / result.objective : .infinity, iterations: result.iterations,
+                          converged: result.converged, criterion: result.lastDecrease)
     }
 
     /// An orthonormal basis of the complement of `c` (Householder reflection columns 2…d).
@@ -100,4 +167,4 @@ public enum Sensitivities {
 }
 
 /// Output pointer of the parallel sensitivity loop (each row writes only its own entry).
-struct SigmaOutput: @unchecked Sendable { let out: UnsafeMutablePointer<Double> }
+struct OutcomeOutput: @unchecked Sendable { let out: UnsafeMutablePointer<Sensitivities.RowOutcome> }

@@ -59,10 +59,17 @@ final class SinkhornNewtonSparseTests: XCTestCase {
         XCTAssertTrue(damped.converged)
         XCTAssertEqual(damped.fallbackIterations, 0)
         XCTAssertLessThan(damped.iterations, 100)
-        // A zero Newton budget is plain Sinkhorn warm-up, not converged.
-        let none = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-12, warmUpIterations: 3, maxNewtonIterations: 0).solve(p)
+        // Zero Newton and fallback budgets leave the Sinkhorn warm-up alone, honestly not converged.
+        let none = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-12, warmUpIterations: 3, maxNewtonIterations: 0,
+                                            maxFallbackIterations: 0).solve(p)
         XCTAssertFalse(none.converged)
         XCTAssertEqual(none.iterations, 3)
+        XCTAssertGreaterThan(none.marginalError, 1e-12)
+        // With a spent Newton budget Sinkhorn finishes the solve: never worse than Sinkhorn alone.
+        let finished = try SinkhornNewtonSparse(regularization: .eta(1200), tolerance: 1e-9, warmUpIterations: 3, maxNewtonIterations: 0).solve(p)
+        XCTAssertTrue(finished.converged)
+        XCTAssertEqual(finished.iterations, sk.iterations)
+        XCTAssertEqual(finished.transportCost, sk.transportCost, accuracy: 1e-9)
     }
 
     func testZeroBinsRectangularAndSingleBin() throws {

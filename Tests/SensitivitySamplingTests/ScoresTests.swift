@@ -67,7 +67,11 @@ final class ScoresTests: XCTestCase {
         let a = try MatrixFamily.spiked.generate(rows: 40, columns: 3, seed: 7)
         let tau = try LeverageScores.exact(a)
         for p in [1.0, 1.5, 2, 3] {
-            let sigma = try Sensitivities.exact(a, p: p)
+            let scores = try Sensitivities.exact(a, p: p)
+            XCTAssertTrue(scores.converged, "every row converges by default: \(scores.convergence)")
+            XCTAssertEqual(scores.rowSolves.count, 40)
+            XCTAssertEqual(scores.unconvergedRows, [])
+            let sigma = scores.values
             let w = try LewisWeights(p: p).compute(a).weights
             if p == 2 { assertClose(sigma, tau, tolerance: 1e-9) }
             let bound = Sensitivities.lewisUpperBound(lewisWeights: w, p: p, dimension: 3)
@@ -83,7 +87,7 @@ final class ScoresTests: XCTestCase {
         // d = 2: brute force over directions on the half circle.
         let b = try MatrixFamily.studentT.generate(rows: 12, columns: 2, seed: 8)
         for p in [1.0, 1.5, 3] {
-            let sigma = try Sensitivities.exact(b, p: p)
+            let sigma = try Sensitivities.exact(b, p: p).values
             for i in 0..<12 {
                 var best = 0.0
                 for k in 0..<20_000 {
@@ -97,9 +101,10 @@ final class ScoresTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(sigma[i], best * (1 - 1e-5))
             }
         }
-        // The approximation over a sample of all rows equals the exact value.
+        // The approximation over a sample that keeps every row (expected size n) is the exact value.
         let approx = try Sensitivities.approximate(a, p: 1.5, sampleSize: 40, seed: 1)
-        XCTAssertEqual(approx.reduce(0, +) / (try Sensitivities.exact(a, p: 1.5)).reduce(0, +), 1, accuracy: 0.5)
+        let exact = try Sensitivities.exact(a, p: 1.5)
+        assertClose(approx.values, exact.values, tolerance: 1e-9)
     }
 
     func testBadInputs() throws {
@@ -119,6 +124,8 @@ final class ScoresTests: XCTestCase {
         assertThrows(["p = 0.5"]) { try LewisWeights(p: 0.5).compute(ok) }
         assertThrows(["p = 0.9"]) { try Sensitivities.exact(ok, p: 0.9) }
         assertThrows(["matrix is empty"]) { try LeverageScores.exact(Matrix(rows: 0, columns: 0)) }
-        assertThrows(["sampleSize"]) { try Sensitivities.approximate(ok, p: 1, sampleSize: 2) }
+        assertThrows(["sampleSize"]) { try Sensitivities.approximate(ok, p: 1, sampleSize: 2, seed: 0) }
+        assertThrows(["rowTolerance"]) { try Sensitivities.exact(ok, p: 1, rowTolerance: .nan) }
+        assertThrows(["maxRowIterations", "≥ 1"]) { try Sensitivities.exact(ok, p: 1, maxRowIterations: 0) }
     }
 }
