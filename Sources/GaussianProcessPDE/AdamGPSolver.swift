@@ -115,12 +115,15 @@ public struct AdamGPSolver: Sendable {
         var x = [Double](repeating: 0, count: n) + kernels.flatMap(\.parameters) + [options.logTauBoundary, options.logTauEquation]
         var m = [Double](repeating: 0, count: x.count), s = m
         let b1 = 0.9, b2 = 0.999, eps = 1e-8
-        var history: [GPHistoryEntry] = []
+        var history: [GPIterationRecord] = []
+        var previousObjective = Double.nan, lastChange = Double.nan
         for step in 1...steps {
             unpack(x)
             let u = Array(x[0..<n])
             let ev = try joint.evaluate(kernels: kernels, u: u, logTau1: x[x.count - 2], logTau2: x[x.count - 1])
             let grad = ev.gradU + ev.gradTheta + [ev.gradLogTau1, ev.gradLogTau2]
+            lastChange = abs(ev.value - previousObjective) / max(abs(ev.value), Double.leastNormalMagnitude)
+            previousObjective = ev.value
             let c1 = 1 / (1 - pow(b1, Double(step))), c2 = 1 / (1 - pow(b2, Double(step)))
             for i in 0..<x.count {
                 m[i] = b1 * m[i] + (1 - b1) * grad[i]
@@ -133,18 +136,21 @@ public struct AdamGPSolver: Sendable {
                 var err: Double?
                 if let exact = problem.solution {
                     // The model this step evaluated (before its update).
-                    let sol = GPSolution(kernels: kernels, grids: grids, values: u, coefficients: ev.alpha, jitters: ev.axisJitters, steps: step,
-                                         linearIterations: 0, seconds: 0, history: [])
-                    err = try? sol.relativeError(exact: exact)
+                    let sol = GPSolution.model(kernels: kernels, grids: grids, values: u, coefficients: ev.alpha, jitters: ev.axisJitters)
+                    err = try sol.relativeError(exact: exact)
                 }
-                history.append(GPHistoryEntry(step: step, objective: ev.value, seconds: t0 - overhead, testError: err))
+                history.append(GPIterationRecord(iteration: step, objective: ev.value, seconds: t0 - overhead, testError: err))
             }
         }
         // The final model: U and θ after the last step, coefficients recomputed for them.
         unpack(x)
         let u = Array(x[0..<n])
         let final = try joint.evaluate(kernels: kernels, u: u, logTau1: x[x.count - 2], logTau2: x[x.count - 1])
-        return GPSolution(kernels: kernels, grids: grids, values: u, coefficients: final.alpha, jitters: final.axisJitters, steps: steps,
-                          linearIterations: 0, seconds: clock.elapsed - overhead, history: history)
+        // Adam has no stopping criterion: it runs its budget and is never reported converged.
+        let report = Convergence(converged: false, iterations: steps, criterion: lastChange, tolerance: 0,
+                                 criterionName: "relative objective change of the last Adam step (a fixed budget, no stopping criterion)")
+        return GPSolution(kernels: kernels, grids: grids, values: u, coefficients: final.alpha, jitters: final.axisJitters, iterations: steps,
+                          linearSolves: NestedSolves(), convergence: report, hyperparameterFit: nil,
+                          seconds: clock.elapsed - overhead, history: history)
     }
 }

@@ -86,7 +86,8 @@ public struct FastGPSolver: Sendable {
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations
         var start: [Double]?
-        var coarseSteps = 0, coarseIterations = 0
+        var coarseSteps = 0
+        var linearSolves = NestedSolves()
         if let coarse = coarseStart {
             guard coarse.gridSize >= 3, coarse.gridSize < dims.min()!, coarse.linearIterationCap >= 1, coarse.gaussNewtonIterations >= 1 else {
                 throw GaussianProcessPDEError.invalidParameter(name: "coarseStart.gridSize", value: Double(coarse.gridSize),
@@ -98,8 +99,8 @@ public struct FastGPSolver: Sendable {
             coarseSolver.linearIterationCap = coarse.linearIterationCap
             coarseSolver.gaussNewtonIterations = coarse.gaussNewtonIterations
             let first = try coarseSolver.solve(problem, gridSize: coarse.gridSize)
-            coarseSteps = first.steps
-            coarseIterations = first.linearIterations
+            coarseSteps = first.iterations
+            linearSolves.merge(first.linearSolves)
             // Ridge fits of the coarse prediction for ε on a decade grid (relative to k(0)); the one
             // with the lowest objective on this grid is kept (or zero, if lower still) — a choice
             // by the model's own objective, not by any test error.
@@ -110,7 +111,9 @@ public struct FastGPSolver: Sendable {
             start = (candidates + [zero]).map { (model.objective(at: $0), $0) }.min { $0.0 < $1.0 }?.1
         }
         var (c, e) = try model.solve(start: start, maxSteps: steps)
-        var totalSteps = coarseSteps + model.gaussNewtonSteps, totalIterations = coarseIterations + model.cgIterations
+        var totalSteps = coarseSteps + model.gaussNewtonSteps
+        linearSolves.merge(model.linearSolves)
+        var fit: Convergence?
         if kroneckerHyperparameterIterations > 0 {
             let jitters = model.axes.map(\.jitter)
             let joint = KroneckerLogJoint(problem: problem, grids: grids, options: options, jitters: jitters, data: data)
@@ -132,7 +135,7 @@ public struct FastGPSolver: Sendable {
                                                   boundaryData: g, absoluteJitters: jitters) else { return nil }
                 m.maxCGIterations = linearIterationCap
                 let solved = try? m.solve(start: latest.c, maxSteps: steps)
-                totalIterations += m.cgIterations
+                linearSolves.merge(m.linearSolves)
                 guard let solved else { return nil }
                 let value = m.halfLogDeterminant + solved.eval.phi
                 guard value.isFinite,
@@ -147,22 +150,27 @@ public struct FastGPSolver: Sendable {
                                            boundaryData: g, absoluteJitters: jitters)
                 m.maxCGIterations = linearIterationCap
                 let solved = try m.solve(start: latest.c, maxSteps: steps)
-                totalIterations += m.cgIterations
+                linearSolves.merge(m.linearSolves)
                 latest = (outcome.x, m, solved.c, solved.eval)
             }
             (model, c, e, kernels) = (latest.model, latest.c, latest.e, unpack(latest.theta))
             totalSteps = outcome.iterations
+            fit = outcome.report(tolerance: LBFGS().gradientTolerance)
         }
         let alpha = model.applyLinvT(c)
-        var history: [GPHistoryEntry] = []
         let objective = model.halfLogDeterminant + e.phi
+        let seconds = clock.elapsed
         var err: Double?
-        let solution = GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: totalSteps,
-                                  linearIterations: totalIterations, seconds: clock.elapsed, history: [])
-        if recordTestError, let exact = problem.solution { err = try? solution.relativeError(exact: exact) }
-        history.append(GPHistoryEntry(step: solution.steps, objective: objective, seconds: solution.seconds, testError: err))
-        return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), steps: solution.steps,
-                          linearIterations: solution.linearIterations, seconds: solution.seconds, history: history)
+        if recordTestError, let exact = problem.solution {
+            err = try GPSolution.model(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter))
+                .relativeError(exact: exact)
+        }
+        let history = [GPIterationRecord(iteration: totalSteps, objective: objective, seconds: seconds, testError: err)]
+        guard let report = model.lastSolve else {
+            throw GaussianProcessPDEError.invalidParameter(name: "gaussNewtonIterations", value: Double(steps), requirement: "at least one Gauss–Newton step")
+        }
+        return GPSolution(kernels: kernels, grids: grids, values: e.u, coefficients: alpha, jitters: model.axes.map(\.jitter), iterations: totalSteps,
+                          linearSolves: linearSolves, convergence: report, hyperparameterFit: fit, seconds: seconds, history: history)
     }
 
     func solve1D(_ problem: PDEProblem, _ grid: Grid1D) throws -> GPSolution {
@@ -176,22 +184,23 @@ public struct FastGPSolver: Sendable {
             let scored = try candidates.map { (try model.solve($0).objective, $0) }
             kernel = scored.min { $0.0 < $1.0 }!.1
         }
-        var history: [GPHistoryEntry] = []
+        var history: [GPIterationRecord] = []
         var overhead = 0.0     // time spent on test-error evaluations, excluded from the reported seconds
         func record(_ step: Int, _ state: Model1D.State, _ k: SpectralKernel) {
             let t0 = clock.elapsed
             defer { overhead += clock.elapsed - t0 }
             var err: Double?
             if recordTestError, let exact = problem.solution {
-                let sol = GPSolution(kernels: [k], grids: [grid], values: state.u, coefficients: state.alpha, jitters: [model.jitter + state.cholesky.jitter], steps: step,
-                                     linearIterations: 0, seconds: 0, history: [])
+                let sol = GPSolution.model(kernels: [k], grids: [grid], values: state.u, coefficients: state.alpha,
+                                           jitters: [model.jitter + state.cholesky.jitter])
                 err = try? sol.relativeError(exact: exact)
             }
-            history.append(GPHistoryEntry(step: step, objective: state.objective, seconds: t0 - overhead, testError: err))
+            history.append(GPIterationRecord(iteration: step, objective: state.objective, seconds: t0 - overhead, testError: err))
         }
         var state = try model.solve(kernel)
         record(0, state, kernel)
         var steps = 0
+        var fit: Convergence?
         if hyperparameterIterations > 0 {
             var lastBeta = state.beta
             var lastState = state, lastKernel = kernel
@@ -210,12 +219,17 @@ public struct FastGPSolver: Sendable {
                 return (s.objective, grad)
             }
             steps = outcome.iterations
+            fit = outcome.report(tolerance: lbfgs.gradientTolerance)
             kernel.parameters = outcome.x
             state = try model.solve(kernel, start: model.pde == .allenCahn ? lastBeta : nil)
             if steps > 0 { history.removeLast() }   // re-recorded below with the final solve
             record(steps, state, kernel)
         }
-        return GPSolution(kernels: [kernel], grids: [grid], values: state.u, coefficients: state.alpha, jitters: [model.jitter + state.cholesky.jitter], steps: steps,
-                          linearIterations: model.solves, seconds: clock.elapsed - overhead, history: history)
+        // Every linear solve here is a direct least-squares solve (QR): exact, so converged.
+        var solves = NestedSolves()
+        for _ in 0..<model.solves { solves.record(iterations: 1, converged: true, criterion: 0) }
+        return GPSolution(kernels: [kernel], grids: [grid], values: state.u, coefficients: state.alpha, jitters: [model.jitter + state.cholesky.jitter],
+                          iterations: steps, linearSolves: solves, convergence: state.convergence, hyperparameterFit: fit,
+                          seconds: clock.elapsed - overhead, history: history)
     }
 }

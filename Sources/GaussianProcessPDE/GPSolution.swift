@@ -2,9 +2,9 @@ import Foundation
 import LinearAlgebra
 
 /// One entry of a GP solver's history.
-public struct GPHistoryEntry: Sendable {
-    /// Optimizer step (L-BFGS iteration or Adam step).
-    public let step: Int
+public struct GPIterationRecord: Sendable {
+    /// Optimizer iteration (L-BFGS iteration or Adam step; 0 is the start).
+    public let iteration: Int
     /// Objective (negative log joint, up to constants) at this step.
     public let objective: Double
     /// Seconds since the solve started.
@@ -16,7 +16,12 @@ public struct GPHistoryEntry: Sendable {
 /// A fitted GP solution: per-axis kernels, the grid values `U` and the coefficients
 /// `A = K⁻¹ vec(U)` that give the posterior mean `u(x) = Σ_m Π_k k_k(x_k − X_k[m_k]) A_m` anywhere.
 /// Tensors are stored in `vec` order with the **last** axis fastest (the `Kronecker` convention).
-public struct GPSolution: Sendable {
+///
+/// ``convergence`` reports the final solve for `U` at the final kernels: the linear system (or,
+/// for a nonlinear PDE, Gauss–Newton and every linear system inside it) against its tolerance.
+/// The kernel-hyperparameter fit, when one ran, is reported apart in ``hyperparameterFit``, and
+/// every linear solve of the run in ``linearSolves``.
+public struct GPSolution: IterativeResult {
     /// Per-dimension kernels (final hyperparameters).
     public let kernels: [SpectralKernel]
     /// Per-dimension collocation grids.
@@ -28,18 +33,33 @@ public struct GPSolution: Sendable {
     /// Absolute jitter on each axis's Gram matrix (after any escalation). The posterior mean at a
     /// grid point is `U − jitter·A` in 1-D: the jitter is a nugget, absent off the grid.
     public let jitters: [Double]
-    /// Optimizer steps (hyperparameter L-BFGS iterations, or Adam steps).
-    public let steps: Int
-    /// Linear-solver work: least-squares solves (1-D fast solver) or preconditioned CG iterations
-    /// (Kronecker solver).
-    public let linearIterations: Int
+    /// Optimizer iterations (hyperparameter L-BFGS iterations, or Adam steps).
+    public let iterations: Int
+    /// Every linear solve of the run: direct least-squares solves (1-D, always converged) or
+    /// preconditioned CG solves of Gauss–Newton systems (Kronecker solver), with how many stopped
+    /// at their cap.
+    public let linearSolves: NestedSolves
+    /// How the final solve for `U` ended (see the type's discussion).
+    public let convergence: Convergence
+    /// How the kernel-hyperparameter fit ended (L-BFGS gradient norm against its tolerance); nil
+    /// when no fit ran.
+    public let hyperparameterFit: Convergence?
     /// Wall time in seconds.
     public let seconds: Double
-    /// Per-step history.
-    public let history: [GPHistoryEntry]
+    /// Per-iteration history.
+    public let history: [GPIterationRecord]
 
     /// Number of dimensions.
     public var dimension: Int { grids.count }
+
+    /// A model to evaluate (test errors during a solve); its reports are placeholders.
+    static func model(kernels: [SpectralKernel], grids: [Grid1D], values: [Double], coefficients: [Double],
+                      jitters: [Double]) -> GPSolution {
+        GPSolution(kernels: kernels, grids: grids, values: values, coefficients: coefficients, jitters: jitters, iterations: 0,
+                   linearSolves: NestedSolves(),
+                   convergence: Convergence(converged: false, iterations: 0, criterion: .nan, tolerance: 0, criterionName: "none"),
+                   hyperparameterFit: nil, seconds: 0, history: [])
+    }
 
     /// The posterior mean at arbitrary points (each with one coordinate per dimension).
     /// - Throws: `.dimensionMismatch` for points of the wrong dimension, `.nonFiniteData` for

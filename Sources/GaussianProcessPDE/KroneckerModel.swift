@@ -43,7 +43,13 @@ public final class KroneckerModel {
     /// `G_k = L_kᵀL_k`: `JᵀJ = Mᵀ(⊗G_k)M` for a linear PDE with the Euclidean metric.
     let lowerGrams: [Matrix]
     /// Preconditioned-CG iterations so far (all Gauss–Newton systems).
-    public private(set) var cgIterations = 0
+    public var cgIterations: Int { linearSolves.iterations }
+    /// Every Gauss–Newton system's preconditioned CG so far.
+    public private(set) var linearSolves = NestedSolves()
+    /// How the last `solve` ended (Gauss–Newton and its linear systems).
+    public private(set) var lastSolve: Convergence?
+    /// Gauss–Newton stops once a step decreases the objective by less than this, relatively.
+    static let gaussNewtonTolerance = 1e-13
     /// Whether the last Gauss–Newton system's CG met its tolerance within the cap.
     public private(set) var lastSystemConverged = true
     /// Cap on CG iterations per Gauss–Newton system.
@@ -326,7 +332,10 @@ public final class KroneckerModel {
             let r = applyLinearInverse(Array(x))
             for i in 0..<total { y[i] = r[i] }
         }
+        var gaussNewtonConverged = false, systemsConverged = true
+        var lastDecrease = Double.infinity, worstResidual = 0.0, taken = 0
         for _ in 0..<maxSteps {
+            taken += 1
             let grad = gradient(c, e)
             let np = linear ? nil : e.u.map(pde.nonlinearDerivative)
             let op = ClosureOperator(dimension: total) { [self] x, y in
@@ -346,22 +355,39 @@ public final class KroneckerModel {
             do { r = try cg.solve(op, grad.map { -$0 }, preconditioner: pre) } catch {
                 throw GaussianProcessPDEError.indefiniteGram("Gauss–Newton system: \(error)")
             }
-            cgIterations += r.iterations
+            linearSolves.record(iterations: r.iterations, converged: r.converged, criterion: r.relativeResidual)
             lastSystemConverged = r.converged
+            systemsConverged = systemsConverged && r.converged
+            worstResidual = max(worstResidual, r.relativeResidual)
             gaussNewtonSteps += 1
+            // A linear PDE's objective is quadratic: one Gauss–Newton step with a converged linear
+            // solve is its exact minimizer.
+            if linear && r.converged { gaussNewtonConverged = true }
             var t = 1.0, accepted = false
             for _ in 0..<30 {
                 let trial = (0..<total).map { c[$0] + t * r.solution[$0] }
                 let et = evaluate(trial)
                 if et.phi.isFinite && et.phi <= e.phi {
                     let progress = (e.phi - et.phi) / max(abs(e.phi), 1e-300)
-                    c = trial; e = et; accepted = progress > 1e-13
+                    c = trial; e = et; accepted = progress > KroneckerModel.gaussNewtonTolerance
+                    lastDecrease = progress
                     break
                 }
                 t *= 0.5
             }
-            if !accepted { break }
+            if !accepted {
+                gaussNewtonConverged = true
+                break
+            }
         }
+        // Reported: the worst linear relative residual against the CG tolerance when every system
+        // met it and Gauss–Newton stopped on its criterion; otherwise what failed.
+        let converged = gaussNewtonConverged && systemsConverged
+        lastSolve = converged || !systemsConverged
+            ? Convergence(converged: converged, iterations: taken, criterion: worstResidual, tolerance: cgTolerance,
+                          criterionName: "worst relative residual of the Gauss–Newton systems")
+            : Convergence(converged: false, iterations: taken, criterion: lastDecrease, tolerance: KroneckerModel.gaussNewtonTolerance,
+                          criterionName: "Gauss–Newton relative decrease")
         return (c, e)
     }
 

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Limited-memory BFGS with Armijo backtracking, for the hyperparameter fits. A trial point whose
 /// objective is not finite (e.g. a Gram matrix that lost definiteness) counts as a failed step.
 struct LBFGS {
@@ -12,12 +14,26 @@ struct LBFGS {
         var iterations: Int
         var evaluations: Int
         var history: [Double]
+        /// The gradient norm at `x`.
+        var gradientNorm: Double
+        /// Stopped on the gradient tolerance or on a relative improvement below 1e-15 (a
+        /// stationary point to round-off), not on the iteration cap or a failed line search.
+        var converged: Bool
+
+        /// The gradient norm against the tolerance.
+        func report(tolerance: Double) -> Convergence {
+            Convergence(converged: converged, iterations: iterations, criterion: gradientNorm, tolerance: tolerance,
+                        criterionName: "hyperparameter gradient norm")
+        }
     }
 
     /// Minimizes `f`, which returns the value and gradient (nil when undefined at the point).
     func minimize(_ x0: [Double], observe: ((Int, Double) -> Void)? = nil, _ f: ([Double]) -> (Double, [Double])?) -> Outcome {
         var x = x0
-        guard var (fx, g) = f(x) else { return Outcome(x: x0, value: .nan, iterations: 0, evaluations: 1, history: []) }
+        guard var (fx, g) = f(x) else {
+            return Outcome(x: x0, value: .nan, iterations: 0, evaluations: 1, history: [], gradientNorm: .nan, converged: false)
+        }
+        var converged = false
         var s: [[Double]] = [], y: [[Double]] = []
         var history = [fx]
         var evaluations = 1
@@ -25,7 +41,10 @@ struct LBFGS {
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         while iterations < maxIterations {
             let gnorm = dot(g, g).squareRoot()
-            if gnorm <= gradientTolerance { break }
+            if gnorm <= gradientTolerance {
+                converged = true
+                break
+            }
             // Two-loop recursion.
             var q = g
             var alphas: [Double] = []
@@ -81,8 +100,14 @@ struct LBFGS {
             history.append(fx)
             iterations += 1
             observe?(iterations, fx)
-            if improvement <= 1e-15 * max(1, abs(fx)) { break }
+            if improvement <= 1e-15 * max(1, abs(fx)) {
+                converged = true
+                break
+            }
         }
-        return Outcome(x: x, value: fx, iterations: iterations, evaluations: evaluations, history: history)
+        let gradientNorm = dot(g, g).squareRoot()
+        if gradientNorm <= gradientTolerance { converged = true }
+        return Outcome(x: x, value: fx, iterations: iterations, evaluations: evaluations, history: history,
+                       gradientNorm: gradientNorm, converged: converged)
     }
 }

@@ -44,7 +44,13 @@ final class Model1D {
         var objective: Double       // ½ log|K| + Φ(β)
         var cholesky: Cholesky
         var k2: Matrix
+        /// How the solve for U ended: one exact least-squares solve for a linear PDE; Gauss–Newton
+        /// until its relative decrease falls below `Model1D.gaussNewtonTolerance` for Allen–Cahn.
+        var convergence: Convergence
     }
+
+    /// Gauss–Newton stops once a step decreases the objective by less than this, relatively.
+    static let gaussNewtonTolerance = 1e-14
 
     func factor(_ kernel: SpectralKernel) throws -> (Cholesky, Matrix, Matrix) {
         let k = try kernel.gram(grid: grid, derivative: 0, jitter: jitter)
@@ -107,7 +113,11 @@ final class Model1D {
         var beta = start ?? [Double](repeating: 0, count: n)
         var (value, u, r) = try phi(beta, l, d)
         let steps = pde == .allenCahn ? maxGaussNewton : 1
+        var converged = pde != .allenCahn      // a linear PDE: one exact least-squares solve
+        var lastDecrease = 0.0
+        var taken = 0
         for _ in 0..<steps {
+            taken += 1
             let delta = try leastSquaresStep(beta, u, r, l, d)
             var t = 1.0
             var improved = false
@@ -117,17 +127,27 @@ final class Model1D {
                 if vt.isFinite && vt <= value {
                     let progress = (value - vt) / max(value, 1e-300)
                     beta = trial; value = vt; u = ut; r = rt
-                    improved = progress > 1e-14
+                    lastDecrease = progress
+                    improved = progress > Model1D.gaussNewtonTolerance
                     break
                 }
                 t *= 0.5
             }
             if pde == .allenCahn { gaussNewtonSteps += 1 }
-            if !improved { break }
+            if !improved {
+                if pde == .allenCahn {
+                    converged = true
+                    if lastDecrease > Model1D.gaussNewtonTolerance { lastDecrease = 0 }   // no decrease at all
+                }
+                break
+            }
         }
         let alpha = try chol.solve(u)
+        let report = Convergence(converged: converged, iterations: taken, criterion: lastDecrease,
+                                 tolerance: Model1D.gaussNewtonTolerance,
+                                 criterionName: pde == .allenCahn ? "Gauss–Newton relative decrease" : "exact least-squares solve")
         return State(beta: beta, u: u, alpha: alpha, residual: r,
-                     objective: 0.5 * chol.logDeterminant + value, cholesky: chol, k2: k2)
+                     objective: 0.5 * chol.logDeterminant + value, cholesky: chol, k2: k2, convergence: report)
     }
 
     /// Gradient of the profiled objective `J(θ) = min_U (−log joint)` by the envelope theorem: the

@@ -115,7 +115,7 @@ final class AdamKroneckerTests: XCTestCase {
                                solution: { sin($0[0]) * sin($0[1]) }, source: { -2 * sin($0[0]) * sin($0[1]) })
         let options = GPPDEOptions(components: 3, initialization: .reference, frequencyScale: 1)
         let s = try AdamGPSolver(options: options, steps: 150, recordEvery: 50).solve(p, gridSize: 12)
-        XCTAssertEqual(s.history.map(\.step), [50, 100, 150])
+        XCTAssertEqual(s.history.map(\.iteration), [50, 100, 150])
         XCTAssertEqual(s.kernels.count, 2)
         XCTAssertEqual(s.values.count, 144)
         XCTAssertLessThan(s.history.last!.objective, s.history.first!.objective)

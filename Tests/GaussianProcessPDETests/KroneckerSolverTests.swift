@@ -137,7 +137,7 @@ final class KroneckerSolverTests: XCTestCase {
         let direct = try solver.solve(p, gridSize: 16)
         solver.coarseStart = .init(gridSize: 8, linearIterationCap: 5000, gaussNewtonIterations: 1)
         let nested = try solver.solve(p, gridSize: 16)
-        XCTAssertEqual(nested.steps, 2)
+        XCTAssertEqual(nested.iterations, 2)
         let (a, b) = (direct.history.last!.objective, nested.history.last!.objective)
         XCTAssertEqual(b, a, accuracy: 1e-12 * abs(a))
         XCTAssertLessThan(maxDifference(nested.values, direct.values), 1e-8 * (1 + direct.values.map(abs).max()!))
@@ -154,8 +154,8 @@ final class KroneckerSolverTests: XCTestCase {
             let start = try solver.solve(p, gridSize: 12)
             solver.kroneckerHyperparameterIterations = 3
             let fitted = try solver.solve(p, gridSize: 12)
-            XCTAssertLessThanOrEqual(fitted.steps, 3, p.name)
-            XCTAssertGreaterThan(fitted.steps, 0, p.name)
+            XCTAssertLessThanOrEqual(fitted.iterations, 3, p.name)
+            XCTAssertGreaterThan(fitted.iterations, 0, p.name)
             XCTAssertLessThan(fitted.history.last!.objective, start.history.last!.objective, p.name)
             XCTAssertNotEqual(fitted.kernels.flatMap(\.parameters), start.kernels.flatMap(\.parameters), p.name)
         }

@@ -89,7 +89,7 @@ final class SolverTests: XCTestCase {
         let p = try PDEProblem(name: "adam", pde: .poisson, domain: [0...2], solution: { sin(2 * $0[0]) }, source: { -4 * sin(2 * $0[0]) })
         let options = GPPDEOptions(components: 4, initialization: .reference, frequencyScale: 1)
         let s = try AdamGPSolver(options: options, steps: 200, learningRate: 0.01, recordEvery: 50).solve(p, gridSize: 30)
-        XCTAssertEqual(s.history.map(\.step), [50, 100, 150, 200])
+        XCTAssertEqual(s.history.map(\.iteration), [50, 100, 150, 200])
         XCTAssertLessThan(s.history.last!.objective, s.history.first!.objective)
         XCTAssertLessThan(s.history.last!.testError!, s.history.first!.testError!)
     }

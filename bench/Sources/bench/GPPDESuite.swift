@@ -105,13 +105,19 @@ enum GPPDESuite {
                     continue
                 }
                 let err = try s.relativeError(exact: problem.solution!)
-                let perStep = name.hasPrefix("adam") ? s.seconds / Double(max(s.steps, 1)) : nil
-                table.add([b.name, "\(n)^\(dimension)", name, Fmt.int(s.steps), Fmt.int(s.linearIterations), Fmt.fixed(s.seconds, 2),
+                let perStep = name.hasPrefix("adam") ? s.seconds / Double(max(s.iterations, 1)) : nil
+                table.add([b.name, "\(n)^\(dimension)", name, Fmt.int(s.iterations), Fmt.int(s.linearSolves.iterations), Fmt.fixed(s.seconds, 2),
                            Fmt.sci(err), Fmt.sci(b.paper, 1), Fmt.ratio(b.paper.map { err / $0 })])
                 var extra: [String: JSONValue] = ["grid": .number(Double(n)), "paperError": b.paper.map { .number($0) } ?? .null]
                 if let perStep { extra["secondsPerStep"] = .number(perStep) }
-                context.add(Record(suite: "gp-pde", caseName: b.name, method: name, iterations: s.steps, innerIterations: s.linearIterations,
-                                   seconds: s.seconds, error: err, value: s.history.last?.objective, baseline: nil, converged: nil, extra: extra))
+                // Every linear solve's outcome, and the final solve's criterion against its tolerance.
+                extra["linearSolves"] = .integer(s.linearSolves.count)
+                extra["linearSolvesUnconverged"] = .integer(s.linearSolves.unconverged)
+                extra["worstLinearResidual"] = .number(s.linearSolves.worstCriterion)
+                extra["finalCriterion"] = .number(s.convergence.criterion)
+                extra["finalTolerance"] = .number(s.convergence.tolerance)
+                context.add(Record(suite: "gp-pde", caseName: b.name, method: name, iterations: s.iterations, innerIterations: s.linearSolves.iterations,
+                                   seconds: s.seconds, error: err, value: s.history.last?.objective, baseline: nil, converged: s.converged, extra: extra))
                 plot.add(name, s.history.compactMap { h in h.testError.map { (max(h.seconds, 1e-3), $0) } })
             }
             context.writePlot(plot, name: "gp-pde-\(b.name)")
