@@ -41,7 +41,7 @@ public enum Distortion {
     /// the best probes. Exact for `p = 2` up to the ascent's accuracy; use `exactL2` there.
     /// - Throws: `SensitivitySamplingError` for bad input.
     /// - Complexity: O((probes + ascent steps) · n d).
-    public static func lowerBound(_ a: Matrix, _ sample: RowSample, probes: Int = 64, ascentSteps: Int = 40, seed: UInt64 = 0) throws -> Double {
+    public static func lowerBound(_ a: Matrix, _ sample: RowSample, probes: Int = 64, ascentSteps: Int = 40, seed: UInt64) throws -> Double {
         try Check.matrix(a, tall: false)
         try Check.count(probes, name: "probes", atLeast: 0)
         try Check.count(ascentSteps, name: "ascentSteps", atLeast: 0)

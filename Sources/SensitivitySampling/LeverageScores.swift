@@ -74,7 +74,7 @@ public enum LeverageScores {
     /// - Throws: as `exact`; `.invalidParameter` for sizes out of range; `.tooFewRows` for n < d.
     /// - Complexity: O(nnz(A) + k d² + n d r) with k = sketch rows, r = JL dimension — below the
     ///   O(n d²) of the exact scores when r ≪ d.
-    public static func approximate(_ a: Matrix, sketchRows: Int? = nil, jlDimension: Int? = nil, seed: UInt64 = 0) throws -> [Double] {
+    public static func approximate(_ a: Matrix, sketchRows: Int? = nil, jlDimension: Int? = nil, seed: UInt64) throws -> [Double] {
         try Check.matrix(a)
         let n = a.rows, d = a.columns
         let k = sketchRows ?? max(4 * d, min(n, 2 * d * d))

@@ -12,10 +12,10 @@ extension SlicedWasserstein {
     /// `∇_{x_i} ‖Δm‖² = 2 α_i Δm`, `∇_{x_i} tr Σ_μ = 2 α_i (x_i − m_μ)`.
     /// - Throws: as `estimate`.
     /// - Complexity: that of `estimate` plus one `n × L × d` GEMM.
-    public func gradient(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure,
+    public func gradient(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> (estimate: SlicedWassersteinEstimate, gradient: Matrix) {
         let clock = Stopwatch()
-        let theta = try validatedDirections(mu, nu, fixedCoefficients)
+        let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
         let a = assemble(slices, mu, nu, fixedCoefficients)
         let n = mu.count, L = theta.columns, d = mu.dimension
@@ -65,11 +65,11 @@ extension SlicedWasserstein {
 }
 
 /// A point-cloud gradient flow driven by sliced Wasserstein estimates — the paper's point-cloud
-/// experiment in small: at each step fresh directions (seed + step) estimate `SW_p` between the
+/// experiment in small: at each step fresh directions (the run's seed + step) estimate `SW_p` between the
 /// moving cloud and the target, and every point moves by `−lr · N · ∇_{x_i} SW_p` (N = number of
 /// points, so each point moves by its own share of the gradient).
 public struct SlicedWassersteinFlow: Sendable {
-    /// The estimator (its `seed` is the base seed; step `t` uses `seed + t`).
+    /// The estimator.
     public var estimator: SlicedWasserstein
     /// Step size (paper: 0.01).
     public var learningRate: Double
@@ -78,7 +78,7 @@ public struct SlicedWassersteinFlow: Sendable {
     /// Steps after which the cloud is recorded (0 = the start).
     public var checkpoints: [Int]
 
-    /// A flow driven by `estimator` (its seed is the base seed).
+    /// A flow driven by `estimator`.
     public init(estimator: SlicedWasserstein, learningRate: Double = 0.01, steps: Int, checkpoints: [Int] = []) {
         self.estimator = estimator
         self.learningRate = learningRate
@@ -96,9 +96,10 @@ public struct SlicedWassersteinFlow: Sendable {
         public let distances: [Double?]
     }
 
-    /// Runs the flow from `source` toward `target` (the source's weights are kept).
+    /// Runs the flow from `source` toward `target` (the source's weights are kept); step `t` draws
+    /// its directions from `seed + t`.
     /// - Throws: `SlicedWassersteinError` for invalid inputs or parameters.
-    public func run(source: EmpiricalMeasure, target: EmpiricalMeasure) throws -> Result {
+    public func run(source: EmpiricalMeasure, target: EmpiricalMeasure, seed: UInt64) throws -> Result {
         guard learningRate > 0, learningRate.isFinite else {
             throw SlicedWassersteinError.invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive and finite")
         }
@@ -112,10 +113,8 @@ public struct SlicedWassersteinFlow: Sendable {
         let n = Double(source.count)
         let p = estimator.p
         for step in 1...max(1, steps) where steps > 0 {
-            var e = estimator
-            e.seed = estimator.seed &+ UInt64(step)
             let current = try EmpiricalMeasure(points: points, weights: source.weights)
-            let (est, grad) = try e.gradient(current, target)
+            let (est, grad) = try estimator.gradient(current, target, seed: seed &+ UInt64(step))
             distances.append(est.distance)
             // ∇ SW_p = (1/p) S^{1/p − 1} ∇S for S = SW_p^p > 0.
             if est.powered > 0 {

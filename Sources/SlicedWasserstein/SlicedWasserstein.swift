@@ -7,7 +7,8 @@ import LinearAlgebra
 ///
 /// All projections of a point set are one GEMM; the `L` one-dimensional problems (radix sorts and
 /// a merge) run in parallel over directions, each thread with its own scratch. The directions and
-/// hence the estimate depend only on `seed`, not on `threads`.
+/// hence the estimate depend only on the `seed` given to the call, not on `threads`. Like every
+/// randomized routine of Kantorovich, the estimator's settings hold no seed: each call takes one.
 public struct SlicedWasserstein: Sendable {
     /// Number of directions `L` (≥ 1; ≥ 2 with one control variate, ≥ 3 with both).
     public var projections: Int
@@ -20,21 +21,18 @@ public struct SlicedWasserstein: Sendable {
     public var coefficientRule: CoefficientRule
     /// Direction sampling (default uniform).
     public var directions: DirectionSampling
-    /// Seed of the directions.
-    public var seed: UInt64
     /// Threads for the one-dimensional problems.
     public var threads: Int
 
     /// Options with the documented defaults (plain Monte Carlo, 100 directions, p = 2).
     public init(projections: Int = 100, p: Double = 2, controlVariate: ControlVariate = .none,
                 coefficientRule: CoefficientRule = .leastSquares, directions: DirectionSampling = .uniform,
-                seed: UInt64 = 0, threads: Int = Parallel.processorCount) {
+                threads: Int = Parallel.processorCount) {
         self.projections = projections
         self.p = p
         self.controlVariate = controlVariate
         self.coefficientRule = coefficientRule
         self.directions = directions
-        self.seed = seed
         self.threads = threads
     }
 
@@ -42,15 +40,16 @@ public struct SlicedWasserstein: Sendable {
     /// - Parameters:
     ///   - mu: the first measure μ.
     ///   - nu: the second measure ν, in the same dimension.
+    ///   - seed: the seed of the directions (unused with given directions).
     ///   - fixedCoefficients: use these γ instead of estimating them (one per control
     ///     variate; for gradient checks and flows).
     /// - Throws: `SlicedWassersteinError` for dimension mismatch, `p < 1`, too few projections,
     ///   a wrong number of fixed coefficients, bad directions.
     /// - Complexity: O(L (n + m) d) for the projections (GEMM) plus O(L (n + m)) for the sorts.
-    public func estimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure,
+    public func estimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
         let clock = Stopwatch()
-        let theta = try validatedDirections(mu, nu, fixedCoefficients)
+        let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)
         let assembled = assemble(slices, mu, nu, fixedCoefficients)
         return SlicedWassersteinEstimate(
@@ -60,7 +59,7 @@ public struct SlicedWasserstein: Sendable {
             projections: theta.columns, seed: seed, seconds: clock.elapsed)
     }
 
-    func validatedDirections(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, _ fixed: [Double]?) throws -> Matrix {
+    func validatedDirections(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, _ fixed: [Double]?, seed: UInt64) throws -> Matrix {
         guard mu.dimension == nu.dimension else {
             throw SlicedWassersteinError.dimensionMismatch("points of dimension \(mu.dimension) and \(nu.dimension)")
         }

@@ -13,7 +13,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(sample.indices.contains { $0 >= 10 })
         assertThrows(["row", "10 rows"]) { try sample.apply(to: small) }
         assertThrows(["row", "10 rows"]) { try Distortion.regressionRatio(small, [Double](repeating: 1, count: 10), sample) }
-        assertThrows(["row", "10 rows"]) { try Distortion.lowerBound(small, sample) }
+        assertThrows(["row", "10 rows"]) { try Distortion.lowerBound(small, sample, seed: 0) }
         assertThrows(["row", "10 rows"]) { try Distortion.exactL2(small, sample) }
         assertThrows(["b has 3 entries"]) { try Distortion.regressionRatio(big, [1, 2, 3], sample) }
     }
@@ -21,7 +21,7 @@ final class HostileInputTests: XCTestCase {
     func testNegativeCountsAreRejected() throws {
         let a = try MatrixFamily.gaussian.generate(rows: 50, columns: 3, seed: 5)
         let sample = try SensitivitySampler(scheme: .leverage, p: 1).sample(a, expectedSize: 20, seed: 2)
-        assertThrows(["ascentSteps", "≥ 0"]) { try Distortion.lowerBound(a, sample, ascentSteps: -1) }
-        assertThrows(["probes", "≥ 0"]) { try Distortion.lowerBound(a, sample, probes: -5) }
+        assertThrows(["ascentSteps", "≥ 0"]) { try Distortion.lowerBound(a, sample, ascentSteps: -1, seed: 0) }
+        assertThrows(["probes", "≥ 0"]) { try Distortion.lowerBound(a, sample, probes: -5, seed: 0) }
     }
 }

@@ -16,7 +16,7 @@ final class SlicedWassersteinTests: XCTestCase {
         let exact = try Wasserstein1D.powered(x.elements, y.elements, p: 2)
         for cv in ControlVariate.allCases {
             for rule in CoefficientRule.allCases {
-                let e = try SlicedWasserstein(projections: 12, controlVariate: cv, coefficientRule: rule, seed: 3).estimate(mu, nu)
+                let e = try SlicedWasserstein(projections: 12, controlVariate: cv, coefficientRule: rule).estimate(mu, nu, seed: 3)
                 XCTAssertEqual(e.powered, exact, accuracy: 1e-12, "\(cv) \(rule)")
                 XCTAssertEqual(e.distance!, exact.squareRoot(), accuracy: 1e-12)
             }
@@ -32,13 +32,13 @@ final class SlicedWassersteinTests: XCTestCase {
         let truth = c.reduce(0) { $0 + $1 * $1 } / Double(d)
         let mu = try EmpiricalMeasure(points: x), nu = try EmpiricalMeasure(points: y)
         for seed in 0..<5 as Range<UInt64> {
-            let ls = try SlicedWasserstein(projections: 10, controlVariate: .lower, seed: seed).estimate(mu, nu)
+            let ls = try SlicedWasserstein(projections: 10, controlVariate: .lower).estimate(mu, nu, seed: seed)
             XCTAssertEqual(ls.powered, truth, accuracy: 1e-10)
             XCTAssertLessThan(ls.standardError, 1e-10)
-            let both = try SlicedWasserstein(projections: 10, controlVariate: .both, seed: seed).estimate(mu, nu)
+            let both = try SlicedWasserstein(projections: 10, controlVariate: .both).estimate(mu, nu, seed: seed)
             XCTAssertEqual(both.powered, truth, accuracy: 1e-10)
             // The reference code's known-mean rule is not exact here, and plain MC is not either.
-            let known = try SlicedWasserstein(projections: 10, controlVariate: .lower, coefficientRule: .knownMean, seed: seed).estimate(mu, nu)
+            let known = try SlicedWasserstein(projections: 10, controlVariate: .lower, coefficientRule: .knownMean).estimate(mu, nu, seed: seed)
             XCTAssertEqual(known.monteCarlo, ls.monteCarlo)
             XCTAssertGreaterThan(abs(known.powered - truth) + abs(known.monteCarlo - truth), 1e-6)
         }
@@ -56,9 +56,9 @@ final class SlicedWassersteinTests: XCTestCase {
         let y = Matrix(rows: n, columns: d) { i, k in a * (x[i, k] - m[k]) + m[k] }
         let mu = try EmpiricalMeasure(points: x), nu = try EmpiricalMeasure(points: y)
         let truth = (a - 1) * (a - 1) * mu.covarianceTrace / Double(d)
-        let ucv = try SlicedWasserstein(projections: 10, controlVariate: .upper, seed: 9).estimate(mu, nu)
+        let ucv = try SlicedWasserstein(projections: 10, controlVariate: .upper).estimate(mu, nu, seed: 9)
         XCTAssertEqual(ucv.powered, truth, accuracy: 1e-10)
-        let mc = try SlicedWasserstein(projections: 10, seed: 9).estimate(mu, nu)
+        let mc = try SlicedWasserstein(projections: 10).estimate(mu, nu, seed: 9)
         XCTAssertGreaterThan(abs(mc.powered - truth), 1e-6)
     }
 
@@ -67,7 +67,7 @@ final class SlicedWassersteinTests: XCTestCase {
         let d = 4
         let x = cloud(30, d, &g), y = cloud(25, d, &g, mean: 0.7, scale: 1.3)
         let mu = try EmpiricalMeasure(points: x), nu = try EmpiricalMeasure(points: y)
-        let e = try SlicedWasserstein(projections: 3, controlVariate: .both, seed: 1).estimate(mu, nu)
+        let e = try SlicedWasserstein(projections: 3, controlVariate: .both).estimate(mu, nu, seed: 1)
         let dm = zip(mu.mean, nu.mean).map { $0 - $1 }
         // Σ_μ as a d × d matrix (tests only) to evaluate θᵀΣθ directly.
         func covariance(_ m: EmpiricalMeasure) -> Matrix {
@@ -106,7 +106,7 @@ final class SlicedWassersteinTests: XCTestCase {
             let mu = try EmpiricalMeasure(points: try c.matrix("x"), weights: try c.vector("a"))
             let nu = try EmpiricalMeasure(points: try c.matrix("y"), weights: try c.vector("b"))
             let dirs = try c.matrix("directions")
-            let e = try SlicedWasserstein(projections: dirs.columns, p: try c.double("p"), directions: .given(dirs)).estimate(mu, nu)
+            let e = try SlicedWasserstein(projections: dirs.columns, p: try c.double("p"), directions: .given(dirs)).estimate(mu, nu, seed: 0)
             XCTAssertEqual(e.distance!, try c.double("distance"), accuracy: 1e-12)
         }
     }
@@ -119,7 +119,7 @@ final class SlicedWassersteinTests: XCTestCase {
         let y = Matrix(rows: 50, columns: d) { i, k in x[i, k] + c[k] }
         let truth = c.reduce(0) { $0 + $1 * $1 } / Double(d)
         let mu = try EmpiricalMeasure(points: x), nu = try EmpiricalMeasure(points: y)
-        let estimates = try (0..<400 as Range<UInt64>).map { try SlicedWasserstein(projections: 5, seed: $0).estimate(mu, nu).powered }
+        let estimates = try (0..<400 as Range<UInt64>).map { try SlicedWasserstein(projections: 5).estimate(mu, nu, seed: $0).powered }
         let mean = estimates.reduce(0, +) / 400
         let sd = (estimates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 399).squareRoot()
         XCTAssertEqual(mean, truth, accuracy: 4 * sd / 20)
@@ -129,13 +129,13 @@ final class SlicedWassersteinTests: XCTestCase {
         var g = Xoshiro256StarStar(seed: 7)
         let mu = try EmpiricalMeasure(points: cloud(120, 7, &g)), nu = try EmpiricalMeasure(points: cloud(90, 7, &g, mean: 1))
         for kind in [DirectionSampling.uniform, .orthogonal] {
-            let one = try SlicedWasserstein(projections: 150, controlVariate: .upper, directions: kind, seed: 11, threads: 1).estimate(mu, nu)
-            let three = try SlicedWasserstein(projections: 150, controlVariate: .upper, directions: kind, seed: 11, threads: 3).estimate(mu, nu)
+            let one = try SlicedWasserstein(projections: 150, controlVariate: .upper, directions: kind, threads: 1).estimate(mu, nu, seed: 11)
+            let three = try SlicedWasserstein(projections: 150, controlVariate: .upper, directions: kind, threads: 3).estimate(mu, nu, seed: 11)
             XCTAssertEqual(one.powered, three.powered)
             XCTAssertEqual(one.values, three.values)
         }
         // A partial orthogonal block (L = 7 < d) is allowed.
-        let e = try SlicedWasserstein(projections: 7, directions: .orthogonal, seed: 2).estimate(mu, nu)
+        let e = try SlicedWasserstein(projections: 7, directions: .orthogonal).estimate(mu, nu, seed: 2)
         XCTAssertEqual(e.values.count, 7)
     }
 
@@ -144,7 +144,7 @@ final class SlicedWassersteinTests: XCTestCase {
         let x = cloud(20, 3, &g)
         let y = Matrix(rows: 20, columns: 3) { i, k in x[i, k] + (k == 0 ? 0.01 : 0) + 0.001 * g.nextStandardNormal() }
         let mu = try EmpiricalMeasure(points: x), nu = try EmpiricalMeasure(points: y)
-        let e = try SlicedWasserstein(projections: 4, controlVariate: .upper, seed: 1).estimate(mu, nu, fixedCoefficients: [1e4])
+        let e = try SlicedWasserstein(projections: 4, controlVariate: .upper).estimate(mu, nu, seed: 1, fixedCoefficients: [1e4])
         XCTAssertTrue(e.powered.isFinite)
         if e.powered < 0 {
             XCTAssertTrue(e.isNegative)
@@ -152,8 +152,8 @@ final class SlicedWassersteinTests: XCTestCase {
         } else {
             XCTAssertNotNil(e.distance)
         }
-        let forced = try SlicedWasserstein(projections: 4, controlVariate: .lower, seed: 1).estimate(mu, nu, fixedCoefficients: [-1e6])
-        let flipped = try SlicedWasserstein(projections: 4, controlVariate: .lower, seed: 1).estimate(mu, nu, fixedCoefficients: [1e6])
+        let forced = try SlicedWasserstein(projections: 4, controlVariate: .lower).estimate(mu, nu, seed: 1, fixedCoefficients: [-1e6])
+        let flipped = try SlicedWasserstein(projections: 4, controlVariate: .lower).estimate(mu, nu, seed: 1, fixedCoefficients: [1e6])
         XCTAssertTrue(forced.isNegative || flipped.isNegative)
         for r in [forced, flipped] where r.isNegative { XCTAssertNil(r.distance); XCTAssertFalse(r.powered.isNaN) }
     }
@@ -161,12 +161,12 @@ final class SlicedWassersteinTests: XCTestCase {
     func testBadInputs() throws {
         var g = Xoshiro256StarStar(seed: 9)
         let mu = try EmpiricalMeasure(points: cloud(5, 3, &g)), nu = try EmpiricalMeasure(points: cloud(5, 2, &g))
-        assertThrows(["dimension 3 and 2"]) { try SlicedWasserstein(projections: 5).estimate(mu, nu) }
-        assertThrows(["p = 0.9"]) { try SlicedWasserstein(projections: 5, p: 0.9).estimate(mu, mu) }
-        assertThrows(["projections", "at least 1"]) { try SlicedWasserstein(projections: 0).estimate(mu, mu) }
-        assertThrows(["lower control variate needs at least 2"]) { try SlicedWasserstein(projections: 1, controlVariate: .lower).estimate(mu, mu) }
-        assertThrows(["both control variate needs at least 3"]) { try SlicedWasserstein(projections: 2, controlVariate: .both).estimate(mu, mu) }
-        assertThrows(["fixedCoefficients"]) { try SlicedWasserstein(projections: 5, controlVariate: .both).estimate(mu, mu, fixedCoefficients: [1]) }
+        assertThrows(["dimension 3 and 2"]) { try SlicedWasserstein(projections: 5).estimate(mu, nu, seed: 0) }
+        assertThrows(["p = 0.9"]) { try SlicedWasserstein(projections: 5, p: 0.9).estimate(mu, mu, seed: 0) }
+        assertThrows(["projections", "at least 1"]) { try SlicedWasserstein(projections: 0).estimate(mu, mu, seed: 0) }
+        assertThrows(["lower control variate needs at least 2"]) { try SlicedWasserstein(projections: 1, controlVariate: .lower).estimate(mu, mu, seed: 0) }
+        assertThrows(["both control variate needs at least 3"]) { try SlicedWasserstein(projections: 2, controlVariate: .both).estimate(mu, mu, seed: 0) }
+        assertThrows(["fixedCoefficients"]) { try SlicedWasserstein(projections: 5, controlVariate: .both).estimate(mu, mu, seed: 0, fixedCoefficients: [1]) }
         assertThrows(["source point set is empty"]) { try EmpiricalMeasure(points: Matrix(rows: 0, columns: 3), name: "source") }
         var bad = cloud(4, 2, &g)
         bad[2, 1] = .infinity
@@ -174,10 +174,10 @@ final class SlicedWassersteinTests: XCTestCase {
         assertThrows(["weight 1 is invalid"]) { try EmpiricalMeasure(points: cloud(3, 2, &g), weights: [1, -1, 1]) }
         assertThrows(["weights sum to zero"]) { try EmpiricalMeasure(points: cloud(3, 2, &g), weights: [0, 0, 0]) }
         assertThrows(["directions have dimension 2, points 3"]) {
-            try SlicedWasserstein(directions: .given(Matrix(rows: 2, columns: 4, repeating: 1))).estimate(mu, mu)
+            try SlicedWasserstein(directions: .given(Matrix(rows: 2, columns: 4, repeating: 1))).estimate(mu, mu, seed: 0)
         }
         assertThrows(["direction 1", "non-zero"]) {
-            try SlicedWasserstein(directions: .given(try Matrix(rowsOf: [[1, 0], [0, 0], [0, 0]]))).estimate(mu, mu)
+            try SlicedWasserstein(directions: .given(try Matrix(rowsOf: [[1, 0], [0, 0], [0, 0]]))).estimate(mu, mu, seed: 0)
         }
     }
 }

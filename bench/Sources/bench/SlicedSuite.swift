@@ -104,7 +104,7 @@ enum SlicedSuite {
     /// A very-large-L Monte Carlo value with its standard error (the truth where no closed form exists).
     static func reference(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, projections: Int, context: BenchContext) throws -> (value: Double, error: Double) {
         Progress.log("sliced: reference with \(projections) directions")
-        let e = try SlicedWasserstein(projections: projections, controlVariate: .upper, seed: context.seed &+ 777, threads: context.threads).estimate(mu, nu)
+        let e = try SlicedWasserstein(projections: projections, controlVariate: .upper, threads: context.threads).estimate(mu, nu, seed: context.seed &+ 777)
         return (e.powered, e.standardError)
     }
 
@@ -118,8 +118,7 @@ enum SlicedSuite {
             var seconds = Double.infinity
             var negatives = 0
             for r in 0..<reps {
-                let e = try SlicedWasserstein(projections: L, controlVariate: m.cv, coefficientRule: m.rule,
-                                              seed: context.seed &+ UInt64(1000 * r), threads: context.threads).estimate(mu, nu)
+                let e = try SlicedWasserstein(projections: L, controlVariate: m.cv, coefficientRule: m.rule, threads: context.threads).estimate(mu, nu, seed: context.seed &+ UInt64(1000 * r))
                 estimates.append(e.powered)
                 seconds = min(seconds, e.seconds)
                 if e.isNegative { negatives += 1 }
@@ -163,8 +162,7 @@ enum SlicedSuite {
             var best = Double.infinity
             var value = 0.0
             for r in 0..<5 {
-                let e = try SlicedWasserstein(projections: L, controlVariate: m.cv, coefficientRule: m.rule, seed: context.seed &+ UInt64(r),
-                                              threads: context.threads).estimate(mu, nu)
+                let e = try SlicedWasserstein(projections: L, controlVariate: m.cv, coefficientRule: m.rule, threads: context.threads).estimate(mu, nu, seed: context.seed &+ UInt64(r))
                 best = min(best, e.seconds)
                 value = e.powered
             }
@@ -193,9 +191,9 @@ enum SlicedSuite {
             Progress.log("sliced: \(caseName) \(m.name)")
             let clock = Stopwatch()
             let flow = SlicedWassersteinFlow(estimator: SlicedWasserstein(projections: 10, controlVariate: m.cv, coefficientRule: m.rule,
-                                                                          seed: context.seed, threads: 1),
+                                                                          threads: 1),
                                              learningRate: 0.01, steps: steps, checkpoints: checkpoints)
-            let r = try flow.run(source: source, target: target)
+            let r = try flow.run(source: source, target: target, seed: context.seed)
             let seconds = clock.elapsed
             var w2: [Double] = []
             for (_, pts) in r.checkpoints {

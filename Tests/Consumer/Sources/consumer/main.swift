@@ -48,8 +48,8 @@ do {
     let x = Matrix.randomNormal(rows: 300, columns: 5, using: &g)
     let shift: [Double] = [1, -2, 0.5, 0, 2]
     let y = Matrix(rows: 300, columns: 5) { i, j in x[i, j] + shift[j] }
-    let estimate = try SlicedWasserstein(projections: 2000, controlVariate: .upper, seed: 5)
-        .estimate(try EmpiricalMeasure(points: x), try EmpiricalMeasure(points: y))
+    let estimate = try SlicedWasserstein(projections: 2000, controlVariate: .upper)
+        .estimate(try EmpiricalMeasure(points: x), try EmpiricalMeasure(points: y), seed: 5)
     let exact = shift.reduce(0) { $0 + $1 * $1 } / 5
     check(abs(estimate.powered - exact) < 5 * estimate.standardError + 1e-12,
           "SlicedWasserstein: SW₂² of a translate is |t|²/d = \(exact) (got \(estimate.powered) ± \(estimate.standardError))")
