@@ -16,14 +16,15 @@ public enum Sensitivities {
         public let unconvergedRows: [Int]
         /// The tolerance of every row's problem.
         public let tolerance: Double
+        /// What each row's criterion measures.
+        public let criterionName: String
         /// Wall-clock seconds.
         public let seconds: Double
 
         /// Converged when every row's problem did; the criterion is the worst row's final one.
         public var convergence: Convergence {
             Convergence(converged: unconvergedRows.isEmpty, iterations: rowSolves.iterations,
-                        criterion: rowSolves.worstCriterion, tolerance: tolerance,
-                        criterionName: "worst relative decrease of a row's ℓp problem")
+                        criterion: rowSolves.worstCriterion, tolerance: tolerance, criterionName: criterionName)
         }
     }
 
@@ -33,10 +34,13 @@ public enum Sensitivities {
     /// converges unless something is wrong (which is then reported).
     public static let defaultMaxRowIterations = 100_000
 
-    /// Exact sensitivities: `1/σ_i = min {‖Ax‖_p^p : a_iᵀx = 1}`, one constrained ℓp regression per
-    /// row (the constraint removed by `x = a_i/‖a_i‖² + N z`, `N` an orthonormal basis of `a_i^⊥`),
-    /// parallel over rows. Every row's problem runs to its tolerance by default; rows that hit
-    /// `maxRowIterations` are listed in the result.
+    /// Exact sensitivities: `1/σ_i = min {‖Ax‖_p^p : a_iᵀx = 1}`, one constrained problem per row,
+    /// parallel over rows. For `p = 1` each is a linear program solved exactly by a simplex method on
+    /// vertices, certified optimal by its dual (`rowTolerance` does not apply; `maxRowIterations`
+    /// caps the pivots). For other `p` it is a constrained ℓp regression (the constraint removed by
+    /// `x = a_i/‖a_i‖² + N z`, `N` an orthonormal basis of `a_i^⊥`) run to `rowTolerance`. Every
+    /// row's problem runs to its criterion by default; rows that hit `maxRowIterations` are listed
+    /// in the result.
     /// - Parameters:
     ///   - a: the `n × d` matrix (`n ≥ d`, no zero rows).
     ///   - p: the exponent, `p ≥ 1`.
@@ -95,6 +99,7 @@ public enum Sensitivities {
     static func constrained(_ a: Matrix, over b: Matrix, p: Double, tolerance: Double, cap: Int, threads: Int) throws -> Scores {
         let clock = Stopwatch()
         let n = a.rows, d = a.columns
+        let l1 = p == 1 ? try L1Sensitivity(b, maxPivots: cap) : nil
         var outcomes = [RowOutcome](repeating: RowOutcome(sigma: 0, iterations: 0, converged: false, criterion: 0), count: n)
         var failure: Error?
         let lock = NSLock()
@@ -106,7 +111,16 @@ public enum Sensitivities {
             Parallel.forEachChunk(count: n, threads: threads, minimumChunk: 4) { range in
                 for i in range {
                     do {
-                        box.out[i] = try sensitivity(of: a.row(i), over: b, p: p, dimension: d, tolerance: tolerance, cap: cap)
+                        if let l1 {
+                            let o = l1.minimize(a.row(i))
+                            guard o.objective.isFinite else {
+                                throw SensitivitySamplingError.noConvergence("Sensitivities: no starting vertex for row \(i)")
+                            }
+                            box.out[i] = RowOutcome(sigma: o.objective > 0 ? 1 / o.objective : .infinity, iterations: o.pivots,
+                                                    converged: o.converged, criterion: o.dualViolation)
+                        } else {
+                            box.out[i] = try sensitivity(of: a.row(i), over: b, p: p, dimension: d, tolerance: tolerance, cap: cap)
+                        }
                     } catch {
                         lock.lock(); failure = failure ?? error; lock.unlock()
                     }
@@ -120,7 +134,10 @@ public enum Sensitivities {
             solves.record(iterations: o.iterations, converged: o.converged, criterion: o.criterion)
             if !o.converged { unconverged.append(i) }
         }
-        return Scores(values: outcomes.map(\.sigma), rowSolves: solves, unconvergedRows: unconverged, tolerance: tolerance,
+        return Scores(values: outcomes.map(\.sigma), rowSolves: solves, unconvergedRows: unconverged,
+                      tolerance: l1 == nil ? tolerance : L1Sensitivity.dualTolerance,
+                      criterionName: l1 == nil ? "worst relative decrease of a row's ℓp problem"
+                                               : "worst dual violation of a row's ℓ1 vertex (pivots counted as iterations)",
                       seconds: clock.elapsed)
     }
 

@@ -129,3 +129,37 @@ final class ScoresTests: XCTestCase {
         assertThrows(["maxRowIterations", "≥ 1"]) { try Sensitivities.exact(ok, p: 1, maxRowIterations: 0) }
     }
 }
+
+/// Exact ℓ1 sensitivities against an independent LP reference (HiGHS, vertex polished and certified
+/// by its dual multipliers; `Fixtures/generate.py`).
+final class L1SensitivityFixtureTests: XCTestCase {
+    func testEveryRowMatchesTheLinearProgramsOfHiGHS() throws {
+        let f = try Fixture.load("l1_sensitivities.json")
+        let a = try f.matrix("a")
+        let reference = try f.vector("sensitivities")
+        let scores = try Sensitivities.exact(a, p: 1)
+        XCTAssertTrue(scores.converged, "\(scores.convergence)")
+        XCTAssertEqual(scores.unconvergedRows, [])
+        XCTAssertEqual(scores.rowSolves.count, a.rows)
+        var worst = 0.0, worstRow = -1
+        for (i, (s, r)) in zip(scores.values, reference).enumerated() where abs(s - r) / r > worst {
+            worst = abs(s - r) / r
+            worstRow = i
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-9, "worst relative difference at row \(worstRow)")
+        // The certified total is a sum of sensitivities, at most d = 8.
+        XCTAssertLessThanOrEqual(Sensitivities.total(scores.values), 8 + 1e-9)
+    }
+
+    /// A pivot cap too small for some rows: they are listed, not silently wrong.
+    func testRowsStoppedAtThePivotCapAreReported() throws {
+        let f = try Fixture.load("l1_sensitivities.json")
+        let a = try f.matrix("a")
+        let head = Matrix(rows: 300, columns: a.columns) { i, j in a[i, j] }
+        let capped = try Sensitivities.exact(head, p: 1, maxRowIterations: 1)
+        XCTAssertFalse(capped.converged)
+        XCTAssertFalse(capped.unconvergedRows.isEmpty)
+        XCTAssertEqual(capped.rowSolves.unconverged, capped.unconvergedRows.count)
+        assertThrows(["Sensitivities.exact", "did not converge"]) { try capped.requireConverged("Sensitivities.exact") }
+    }
+}

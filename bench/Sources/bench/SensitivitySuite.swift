@@ -32,6 +32,7 @@ enum SensitivitySuite {
             }
         }
         try scoreTimings(&context)
+        try exactL1(&context)
     }
 
     static func rowsCase(_ context: inout BenchContext, family: MatrixFamily, a: Matrix, b: [Double], p: Double,
@@ -143,6 +144,34 @@ enum SensitivitySuite {
                            error: rel[rel.count / 2], value: nil, baseline: "leverage-exact",
                            extra: ["percentile99RelativeError": .number(rel[rel.count * 99 / 100])]))
         context.add(Record(suite: "sensitivity", caseName: caseName, method: "lewis-p1", iterations: lewis!.iterations, seconds: tLewis,
-                           error: lewis!.residual, value: lewis!.weights.reduce(0, +), converged: true))
+                           error: lewis!.residual, value: lewis!.weights.reduce(0, +), converged: lewis!.converged))
+    }
+
+    /// Exact ℓ1 sensitivities of the Student-t (ν = 1.5) 2000 × 8 matrix of the fixture
+    /// `Fixtures/l1_sensitivities.json`, against its LP reference (SciPy's HiGHS, one LP per row).
+    /// `iterations` = simplex pivots over all rows, `error` = worst relative difference of a row.
+    static func exactL1(_ context: inout BenchContext) throws {
+        let caseName = "sensitivities-l1-student-t-n2000-d8"
+        Progress.log("sensitivity: \(caseName)")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/l1_sensitivities.json")
+        guard let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+              let rowsOfA = json["a"] as? [[Double]], let reference = json["sensitivities"] as? [Double] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        let a = try Matrix(rowsOf: rowsOfA)
+        var scores: Sensitivities.Scores?
+        let seconds = try bestTime(repeats: 1, warmup: false) { scores = try Sensitivities.exact(a, p: 1, threads: context.threads) }
+        let s = scores!
+        let worst = zip(s.values, reference).map { abs($0 - $1) / $1 }.max() ?? .nan
+        var table = Table("\(caseName): exact ℓ1 sensitivities (simplex on vertices, every row certified by its dual) vs HiGHS LPs",
+                          ["method", "seconds", "pivots", "worst rel. error", "converged", "unconverged rows"])
+        table.add(["vertex-simplex", Fmt.seconds(seconds), "\(s.rowSolves.iterations)", Fmt.sci(worst), s.converged ? "yes" : "no",
+                   "\(s.unconvergedRows.count)"])
+        table.print()
+        context.add(Record(suite: "sensitivity", caseName: caseName, method: "vertex-simplex", iterations: s.rowSolves.iterations,
+                           seconds: seconds, error: worst, value: Sensitivities.total(s.values), converged: s.converged,
+                           extra: ["rows": .integer(a.rows), "d": .integer(a.columns), "unconvergedRows": .integer(s.unconvergedRows.count),
+                                   "worstDualViolation": .number(s.rowSolves.worstCriterion)]))
     }
 }
