@@ -42,6 +42,9 @@ let package = Package(
         .testTarget(name: "SlicedWassersteinTests", dependencies: ["SlicedWasserstein", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SensitivitySamplingTests", dependencies: ["SensitivitySampling", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "GaussianProcessPDETests", dependencies: ["GaussianProcessPDE", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "HostileSweepTests", dependencies: [
+            "LinearAlgebra", "OptimalTransport", "SlicedWasserstein", "SensitivitySampling", "GaussianProcessPDE",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

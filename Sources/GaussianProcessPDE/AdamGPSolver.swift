@@ -78,6 +78,12 @@ public struct AdamGPSolver: Sendable {
         guard kernels.count == problem.dimension, jitters.count == problem.dimension else {
             throw GaussianProcessPDEError.dimensionMismatch("\(kernels.count) kernels and \(jitters.count) jitters for a \(problem.dimension)-D problem")
         }
+        if let bad = u.firstIndex(where: { !$0.isFinite }) {
+            throw GaussianProcessPDEError.nonFiniteData(what: "AdamGPSolver.objective: value \(bad) of U", point: [u[bad]])
+        }
+        for (name, t) in [("logTau1", logTau1), ("logTau2", logTau2)] where !t.isFinite {
+            throw GaussianProcessPDEError.invalidParameter(name: name, value: t, requirement: "must be finite")
+        }
         for j in jitters where !(j >= 0 && j.isFinite) {
             throw GaussianProcessPDEError.invalidParameter(name: "jitters", value: j, requirement: "must be finite and ≥ 0")
         }
@@ -95,6 +101,7 @@ public struct AdamGPSolver: Sendable {
         guard learningRate > 0, learningRate.isFinite else {
             throw GaussianProcessPDEError.invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive")
         }
+        try MemoryBudget.requireGrid(gridSize: gridSize, dimension: problem.dimension)
         let clock = Stopwatch()
         var overhead = 0.0     // test-error evaluations, excluded from the reported seconds
         let grids = try problem.domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: gridSize) }

@@ -9,7 +9,7 @@ struct ComplexFactor {
     /// identity or the conjugate transpose.
     func apply(adjoint: Bool, axis: Int, dims: [Int], _ xr: [Double], _ xi: [Double]?) -> ([Double], [Double]?) {
         // Shapes are fixed by the callers.
-        func app(_ m: Matrix, _ v: [Double]) -> [Double] { try! Kronecker.apply(m, transposed: adjoint, alongAxis: axis, dimensions: dims, to: v) }
+        func app(_ m: Matrix, _ v: [Double]) -> [Double] { Kronecker.applyUnchecked(m, transposed: adjoint, axis: axis, dimensions: dims, v) }
         guard let ai = im else { return (app(re, xr), xi.map { app(re, $0) }) }
         let rr = app(re, xr), ir = app(ai, xr)
         guard let xi else { return (rr, adjoint ? ir.map { -$0 } : ir) }

@@ -70,6 +70,7 @@ public struct FastGPSolver: Sendable {
             throw GaussianProcessPDEError.invalidParameter(name: "iterations", value: Double(min(hyperparameterIterations, gaussNewtonIterations)),
                                                           requirement: "hyperparameter iterations ≥ 0, Gauss–Newton ≥ 1")
         }
+        try MemoryBudget.requireGrid(gridSize: gridSize, dimension: problem.dimension)
         let grids = try problem.domain.map { try Grid1D(lower: $0.lowerBound, upper: $0.upperBound, count: gridSize) }
         return problem.dimension == 1 ? try solve1D(problem, grids[0]) : try solveKronecker(problem, grids)
     }

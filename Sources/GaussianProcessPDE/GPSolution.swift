@@ -85,10 +85,16 @@ public struct GPSolution: IterativeResult {
 
     /// The posterior mean on the tensor grid `axes[0] × axes[1] × …` (last axis fastest):
     /// `(⊗ K*_k) A`, one sweep per axis.
-    /// - Throws: `.dimensionMismatch` for the wrong number of axes.
+    /// - Throws: `.dimensionMismatch` for the wrong number of axes, `.nonFiniteData` for a NaN or
+    ///   infinite coordinate.
     public func predict(onGrid axes: [[Double]]) throws -> [Double] {
         guard axes.count == dimension else {
             throw GaussianProcessPDEError.dimensionMismatch("\(axes.count) axes for a \(dimension)-D solution")
+        }
+        for (k, axis) in axes.enumerated() {
+            if let bad = axis.first(where: { !$0.isFinite }) {
+                throw GaussianProcessPDEError.nonFiniteData(what: "prediction coordinate on axis \(k)", point: [bad])
+            }
         }
         let cross = try (0..<dimension).map { try kernels[$0].cross(points: axes[$0], grid: grids[$0]) }
         return try Kronecker.multiply(cross, coefficients)

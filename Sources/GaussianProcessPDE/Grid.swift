@@ -7,10 +7,16 @@ public struct Grid1D: Sendable, Equatable {
     /// Number of points.
     public let count: Int
 
-    /// - Throws: `GaussianProcessPDEError.invalidGrid` for fewer than 3 points or a non-finite
-    ///   or empty interval.
+    /// The most points a grid may have: its points must fit in memory as an array.
+    public static let maxCount = 1 << 32
+
+    /// - Throws: `GaussianProcessPDEError.invalidGrid` for fewer than 3 or more than `maxCount`
+    ///   points, or a non-finite or empty interval.
     public init(lower: Double, upper: Double, count: Int) throws {
         guard count >= 3 else { throw GaussianProcessPDEError.invalidGrid("needs at least 3 points, got \(count)") }
+        guard count <= Grid1D.maxCount else {
+            throw GaussianProcessPDEError.invalidGrid("\(count) points is more than the \(Grid1D.maxCount) a grid may have")
+        }
         guard lower.isFinite, upper.isFinite, upper > lower else {
             throw GaussianProcessPDEError.invalidGrid("interval [\(lower), \(upper)] is empty or not finite")
         }

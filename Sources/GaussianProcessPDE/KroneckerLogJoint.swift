@@ -48,8 +48,8 @@ struct KroneckerLogJoint {
     }
 
     func apply(_ a: Matrix, transposed: Bool = false, axis k: Int, _ x: [Double]) -> [Double] {
-        // Shapes are fixed by construction.
-        try! Kronecker.apply(a, transposed: transposed, alongAxis: k, dimensions: dims, to: x)
+        // Shapes are fixed by construction; a NaN reaches the objective, which `evaluate` checks.
+        Kronecker.applyUnchecked(a, transposed: transposed, axis: k, dimensions: dims, x)
     }
 
     /// Value and gradient at grid values `u`, per-axis kernels and `log τ₁`, `log τ₂`.
@@ -75,8 +75,8 @@ struct KroneckerLogJoint {
         // K_k⁻¹ along axis k by two triangular solves with its Cholesky factor (as accurate as a
         // Cholesky solve; the explicit inverse only feeds the trace term's lag sums).
         func solve(_ k: Int, _ x: [Double]) -> [Double] {
-            let half = try! Kronecker.solveTriangular(factors[k], lower: true, alongAxis: k, dimensions: dims, to: x)
-            return try! Kronecker.solveTriangular(factors[k], lower: true, transposed: true, alongAxis: k, dimensions: dims, to: half)
+            let half = Kronecker.solveTriangularUnchecked(factors[k], lower: true, transposed: false, axis: k, dimensions: dims, x)
+            return Kronecker.solveTriangularUnchecked(factors[k], lower: true, transposed: true, axis: k, dimensions: dims, half)
         }
         let y = (0..<d).map { solve($0, u) }
         var alpha = y[0]
@@ -103,7 +103,7 @@ struct KroneckerLogJoint {
         }
         var gradTheta: [Double] = []
         for k in 0..<d {
-            let unfold = { (a: [Double], b: [Double]) in try! Kronecker.unfoldedProduct(a, b, alongAxis: k, dimensions: dims) }
+            let unfold = { (a: [Double], b: [Double]) in Kronecker.unfoldedProductUnchecked(a, b, axis: k, dimensions: dims) }
             let trace = ToeplitzForms.matrixLags(kinv[k], odd: false)
             let p = ToeplitzForms.matrixLags(unfold(y[k], alpha), odd: false)
             let z = ToeplitzForms.matrixLags(unfold(v[k], y[k]), odd: false)
@@ -120,6 +120,10 @@ struct KroneckerLogJoint {
         let halfLogDet = 0.5 * (0..<d).reduce(0) { $0 + Double(total / dims[$1]) * logDets[$1] }
         let value = halfLogDet + 0.5 * zip(u, alpha).reduce(0) { $0 + $1.0 * $1.1 }
             - lambda * (0.5 * nb * logTau1 - 0.5 * tau1 * boundarySquares) - (0.5 * n * logTau2 - 0.5 * tau2 * rr)
+        // The structured operators run unchecked: a NaN or an overflow anywhere shows up here.
+        guard value.isFinite, gradU.allSatisfy(\.isFinite), gradTheta.allSatisfy(\.isFinite) else {
+            throw GaussianProcessPDEError.nonFiniteData(what: "the log joint or its gradient (overflow at these values or kernels)", point: [])
+        }
         return AdamGPSolver.Evaluation(value: value, gradU: gradU, gradTheta: gradTheta,
                                        gradLogTau1: -0.5 * lambda * nb + 0.5 * lambda * tau1 * boundarySquares,
                                        gradLogTau2: -0.5 * n + 0.5 * tau2 * rr, alpha: alpha, axisJitters: escalated)

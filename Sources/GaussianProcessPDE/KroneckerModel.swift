@@ -130,8 +130,8 @@ public final class KroneckerModel {
     static func applyEach(_ factors: [Matrix], transposed: Bool, _ dims: [Int], _ x: [Double]) -> [Double] {
         var y = x
         for (k, a) in factors.enumerated() {
-            // Shapes are fixed by construction.
-            y = try! Kronecker.apply(a, transposed: transposed, alongAxis: k, dimensions: dims, to: y)
+            // Shapes are fixed by construction; NaN propagates to the CG and objective checks.
+            y = Kronecker.applyUnchecked(a, transposed: transposed, axis: k, dimensions: dims, y)
         }
         return y
     }
@@ -147,7 +147,7 @@ public final class KroneckerModel {
     func applyM(_ x: [Double], transposed: Bool = false) -> [Double] {
         var y = [Double](repeating: 0, count: total)
         for (k, a) in axes.enumerated() {
-            let t = try! Kronecker.apply(a.whitened, transposed: transposed, alongAxis: k, dimensions: dims, to: x)
+            let t = Kronecker.applyUnchecked(a.whitened, transposed: transposed, axis: k, dimensions: dims, x)
             for i in 0..<total { y[i] += a.coefficient * t[i] }
         }
         return y
@@ -158,7 +158,7 @@ public final class KroneckerModel {
         var xr = re, xi = im
         for (k, a) in axes.enumerated() {
             let tr = !inverse
-            func app(_ m: Matrix, _ v: [Double]) -> [Double] { try! Kronecker.apply(m, transposed: tr, alongAxis: k, dimensions: dims, to: v) }
+            func app(_ m: Matrix, _ v: [Double]) -> [Double] { Kronecker.applyUnchecked(m, transposed: tr, axis: k, dimensions: dims, v) }
             guard let vi = a.basisImaginary else {
                 xr = app(a.basisReal, xr)
                 if let i = xi { xi = app(a.basisReal, i) }
@@ -200,7 +200,7 @@ public final class KroneckerModel {
         var (zr, zi) = transform(x, nil, inverse: false)
         for i in 0..<total { zr[i] *= inverseDiagonal[i] }
         if zi != nil { for i in 0..<total { zi![i] *= inverseDiagonal[i] } }
-        let t = try! capacitance.solve(faces.rows(basisRowFactors, zr, zi).re)
+        let t = capacitance.solveUnchecked(faces.rows(basisRowFactors, zr, zi).re)
         let (ar, ai) = faces.adjoint(basisRowFactors, t)
         for i in 0..<total { zr[i] -= inverseDiagonal[i] * ar[i] }
         if let ai { for i in 0..<total { zi![i] -= inverseDiagonal[i] * ai[i] } }

@@ -36,7 +36,8 @@ public struct SpectralKernel: Sendable, Equatable {
 
     /// A kernel with explicit parameters.
     /// - Throws: `.invalidKernel` for no components, arrays of different lengths, non-finite
-    ///   values, or non-zero frequencies for a baseline family.
+    ///   values, non-zero frequencies for a baseline family, or a frequency or scale above
+    ///   `1e60` (beyond which the fourth derivative overflows).
     public init(family: KernelFamily, logWeights: [Double], logScales: [Double], frequencies: [Double]) throws {
         guard !logWeights.isEmpty else { throw GaussianProcessPDEError.invalidKernel("a kernel needs at least one component (Q = 0)") }
         guard logScales.count == logWeights.count, frequencies.count == logWeights.count else {
@@ -49,6 +50,12 @@ public struct SpectralKernel: Sendable, Equatable {
         }
         if !family.learnsFrequencies, frequencies.contains(where: { $0 != 0 }) {
             throw GaussianProcessPDEError.invalidKernel("\(family) has no frequencies (they must be 0)")
+        }
+        if let i = frequencies.firstIndex(where: { abs(2 * Double.pi * $0) > SpectralKernel.maxRate }) {
+            throw GaussianProcessPDEError.invalidKernel("frequency of component \(i) is \(frequencies[i]): |2πμ| must be at most \(SpectralKernel.maxRate)")
+        }
+        if let i = logScales.firstIndex(where: { $0 > Foundation.log(SpectralKernel.maxRate) }) {
+            throw GaussianProcessPDEError.invalidKernel("log scale of component \(i) is \(logScales[i]): the scale must be at most \(SpectralKernel.maxRate)")
         }
         self.family = family
         self.logWeights = logWeights
@@ -145,9 +152,25 @@ public struct SpectralKernel: Sendable, Equatable {
 
     static let binomial: [[Double]] = [[1], [1, 1], [1, 2, 1], [1, 3, 3, 1], [1, 4, 6, 4, 1]]
 
+    /// Beyond `exp(−decay)` < e^−800 · (any polynomial factor up to order 4) the component is 0.
+    static let negligibleDecay = 800.0
+
+    /// The largest frequency and inverse length scale a kernel may have: `(2πμ)⁴` and the fourth
+    /// power of the envelope's rate must stay finite for the derivatives up to order 4.
+    static let maxRate = 1e60
+
     /// One component's n-th derivative in `r`, in any `KernelReal` arithmetic.
     static func component<T: KernelReal>(_ r: Double, _ n: Int, _ family: KernelFamily, _ logW: T, _ logS: T, _ mu: T) -> T {
         precondition(n >= 0 && n <= maxDerivativeOrder, "derivative orders are validated by the public entry points")
+        // Far in the tail the envelope underflows to zero, and with it every derivative (and every
+        // hyperparameter derivative): return 0 there rather than 0 · ∞ from the polynomial factors
+        // or cos(∞) from the phase.
+        let decay: Double
+        switch family {
+        case .gaussianMixture, .squaredExponential: decay = Foundation.exp(logS.value) * r * r
+        case .studentTMixture, .matern52: decay = 5.0.squareRoot() * Foundation.exp(logS.value) * abs(r)
+        }
+        if decay > SpectralKernel.negligibleDecay { return T(0) }
         let w = T.expm(logW)
         let omega = T(2 * Double.pi) * mu
         let phase = omega * T(r)

@@ -68,6 +68,7 @@ public enum BLAS {
                 }
             }
         }
+        try Validate.finiteResult(y, rows: m, routine: "BLAS.gemv")
     }
 
     /// `C ← alpha op(A) op(B) + beta C` (`dgemm`).
@@ -104,6 +105,7 @@ public enum BLAS {
                 }
             }
         }
+        try Validate.finiteResult(c.elements, rows: m, routine: "BLAS.gemm")
     }
 
     /// The Gram matrix `alpha A Aᵀ + beta C` (or `alpha AᵀA + beta C` when `transpose`) with BLAS

@@ -134,6 +134,20 @@ public struct Cholesky: Sendable {
         return x
     }
 
+    /// `solve` without its checks, for this package's inner loops: `b` must have `dimension`
+    /// entries; NaN and ∞ propagate instead of throwing (the caller checks its own results).
+    package func solveUnchecked(_ b: [Double]) -> [Double] {
+        var x = b
+        guard dimension > 0 else { return x }
+        let n = Int32(dimension)
+        _ = factor.withUnsafeBufferPointer { l in
+            x.withUnsafeMutableBufferPointer { xb in
+                LAPACKE_dpotrs(LAPACKSupport.columnMajor, LAPACKSupport.char("L"), n, 1, l.baseAddress, n, xb.baseAddress, n)
+            }
+        }
+        return x
+    }
+
     /// Solves `L y = b` (forward substitution only): the whitening map `y = L⁻¹ b`,
     /// with `‖y‖² = bᵀ(A + δI)⁻¹ b`.
     /// - Complexity: O(n²).

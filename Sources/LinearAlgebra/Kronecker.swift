@@ -23,6 +23,7 @@ public enum Kronecker {
             current = applyUnchecked(factors[t], transposed: false, axis: t, dimensions: dims, current)
             dims[t] = factors[t].rows
         }
+        try Validate.finiteResult(current, rows: current.count, routine: routine)
         return current
     }
 
@@ -45,11 +46,15 @@ public enum Kronecker {
         guard (transposed ? a.rows : a.columns) == dimensions[axis] else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "a \(a.rows)×\(a.columns) matrix\(transposed ? " (transposed)" : "") along an axis of length \(dimensions[axis])")
         }
-        return applyUnchecked(a, transposed: transposed, axis: axis, dimensions: dimensions, x)
+        let y = applyUnchecked(a, transposed: transposed, axis: axis, dimensions: dimensions, x)
+        try Validate.finiteResult(y, rows: y.count, routine: routine)
+        return y
     }
 
     /// `apply` without argument checks (callers guarantee the shapes).
-    static func applyUnchecked(_ a: Matrix, transposed: Bool, axis t: Int, dimensions dims: [Int], _ x: [Double]) -> [Double] {
+    /// `apply` without its checks, for this package's hot loops whose shapes are fixed by
+    /// construction; NaN and ∞ propagate (the caller's own checks catch them).
+    package static func applyUnchecked(_ a: Matrix, transposed: Bool, axis t: Int, dimensions dims: [Int], _ x: [Double]) -> [Double] {
         let fast = dims[(t + 1)...].reduce(1, *)
         let slow = dims[..<t].reduce(1, *)
         let n = transposed ? a.rows : a.columns, m = transposed ? a.columns : a.rows
@@ -101,6 +106,13 @@ public enum Kronecker {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "a \(t.rows)×\(t.columns) factor along an axis of length \(n)")
         }
         for i in 0..<n where t[i, i] == 0 { throw LinearAlgebraError.singular(routine: routine, index: i + 1) }
+        return solveTriangularUnchecked(t, lower: lower, transposed: transposed, axis: axis, dimensions: dims, x)
+    }
+
+    /// `solveTriangular` without its checks (shapes fixed by construction, non-zero diagonal).
+    package static func solveTriangularUnchecked(_ t: Matrix, lower: Bool, transposed: Bool, axis: Int, dimensions dims: [Int],
+                                                 _ x: [Double]) -> [Double] {
+        let n = dims[axis]
         let fast = dims[(axis + 1)...].reduce(1, *)
         let slow = dims[..<axis].reduce(1, *)
         var y = x
@@ -140,6 +152,12 @@ public enum Kronecker {
         guard x.count == total, y.count == total else {
             throw LinearAlgebraError.dimensionMismatch(routine: routine, detail: "tensor \(dims) has \(total) entries, got \(x.count) and \(y.count)")
         }
+        return unfoldedProductUnchecked(x, y, axis: t, dimensions: dims)
+    }
+
+    /// `unfoldedProduct` without its checks (shapes fixed by construction).
+    package static func unfoldedProductUnchecked(_ x: [Double], _ y: [Double], axis t: Int, dimensions dims: [Int]) -> Matrix {
+        let total = x.count
         let fast = dims[(t + 1)...].reduce(1, *)
         let slow = dims[..<t].reduce(1, *)
         let n = dims[t]

@@ -25,6 +25,9 @@ public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConverti
     case noConvergence(routine: String, info: Int)
     /// Any other LAPACK failure, with LAPACK's `info` code.
     case lapackFailure(routine: String, info: Int)
+    /// A result is NaN or infinite although the inputs were accepted: it overflows the double
+    /// range, or an input already held NaN or ∞ (`detail` says which entry).
+    case nonFiniteResult(routine: String, detail: String)
 
     /// A readable description.
     public var description: String {
@@ -49,6 +52,8 @@ public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConverti
             return "\(routine): iteration did not converge (info = \(info))"
         case let .lapackFailure(routine, info):
             return "\(routine): LAPACK returned info = \(info)"
+        case let .nonFiniteResult(routine, detail):
+            return "\(routine): the result is not finite (\(detail)): an input holds NaN or ∞, or the result overflows"
         }
     }
 }

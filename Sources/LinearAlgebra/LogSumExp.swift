@@ -21,12 +21,13 @@ public enum LogSumExp {
     /// `log Σ exp(x_k)` of a vector, computed as `m + log Σ exp(x_k − m)` with `m = max x_k`, so it
     /// neither overflows nor underflows where the result is representable.
     ///
-    /// Edge cases: −∞ for an empty or all-(−∞) vector (the empty sum); +∞ when some `x_k = +∞`.
-    /// - Throws: `LinearAlgebraError.invalidArgument` for a NaN entry.
+    /// Edge cases: −∞ for an empty or all-(−∞) vector (the empty sum); `−∞` entries are dropped
+    /// terms, as in the matrix reductions.
+    /// - Throws: `LinearAlgebraError.invalidArgument` for a NaN or `+∞` entry.
     /// - Complexity: O(n).
     public static func of(_ x: [Double]) throws -> Double {
-        if let bad = x.firstIndex(where: { $0.isNaN }) {
-            throw LinearAlgebraError.invalidArgument(routine: "LogSumExp.of", argument: "x[\(bad)]", reason: "NaN")
+        if let bad = x.firstIndex(where: { $0.isNaN || $0 == .infinity }) {
+            throw LinearAlgebraError.invalidArgument(routine: "LogSumExp.of", argument: "x[\(bad)]", reason: "NaN or +∞")
         }
         guard let m = x.max(), m.isFinite else { return x.max() ?? -.infinity }
         var s = 0.0

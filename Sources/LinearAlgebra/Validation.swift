@@ -1,6 +1,18 @@
 /// Shared argument checks. They throw `LinearAlgebraError`; other targets use them through the
 /// public `Validate` namespace so that every module reports problems the same way.
 public enum Validate {
+    /// Throws `.nonFiniteResult` naming the first NaN or ∞ of a computed result (`rows` rows,
+    /// column-major), so that a product of finite-looking inputs never hands back NaN silently.
+    /// - Complexity: O(n), one streaming pass.
+    public static func finiteResult(_ values: [Double], rows: Int, routine: String) throws {
+        try values.withUnsafeBufferPointer { b in
+            if let bad = firstNonFinite(b) {
+                let r = Swift.max(rows, 1)
+                throw LinearAlgebraError.nonFiniteResult(routine: routine, detail: "entry (\(bad % r), \(bad / r)) is \(b[bad])")
+            }
+        }
+    }
+
     /// The number of entries `Π dimensions` of a tensor, after checking that every dimension is
     /// non-negative and that the product does not overflow `Int`.
     /// - Throws: `.invalidArgument` naming `routine` and `argument` otherwise.

@@ -170,13 +170,32 @@ public enum Sensitivities {
     }
 
     /// The Lewis-weight upper bound: `w_i` for `p ≤ 2`, `d^{p/2−1} w_i` for `p > 2`.
-    public static func lewisUpperBound(lewisWeights w: [Double], p: Double, dimension d: Int) -> [Double] {
-        p <= 2 ? w : w.map { $0 * pow(Double(d), p / 2 - 1) }
+    /// - Throws: `.invalidParameter` for `p` below 1 or not finite, `d < 1`, a weight outside
+    ///   `[0, 1]`, or a `p` so large that `d^{p/2−1}` overflows.
+    public static func lewisUpperBound(lewisWeights w: [Double], p: Double, dimension d: Int) throws -> [Double] {
+        try Check.p(p)
+        try Check.count(d, name: "dimension", atLeast: 1)
+        try checkScores(w, name: "lewisWeights")
+        let factor = p <= 2 ? 1 : pow(Double(d), p / 2 - 1)
+        guard factor.isFinite else {
+            throw SensitivitySamplingError.invalidParameter(name: "p", value: p, requirement: "d^(p/2 − 1) must be finite")
+        }
+        return w.map { $0 * factor }
     }
 
     /// The root-leverage upper bound `τ_i^{p/2}` (valid for `p ≤ 2`).
-    public static func rootLeverageUpperBound(leverage tau: [Double], p: Double) -> [Double] {
-        tau.map { pow($0, p / 2) }
+    /// - Throws: `.invalidParameter` for `p` below 1 or not finite, or a score outside `[0, 1]`.
+    public static func rootLeverageUpperBound(leverage tau: [Double], p: Double) throws -> [Double] {
+        try Check.p(p)
+        try checkScores(tau, name: "leverage")
+        return tau.map { pow($0, p / 2) }
+    }
+
+    /// Scores in `[0, 1]` (leverage scores and Lewis weights are), allowing round-off above 1.
+    static func checkScores(_ s: [Double], name: String) throws {
+        if let bad = s.firstIndex(where: { !($0 >= 0 && $0 <= 1 + 1e-9) }) {
+            throw SensitivitySamplingError.invalidParameter(name: "\(name)[\(bad)]", value: s[bad], requirement: "must lie in [0, 1]")
+        }
     }
 
     /// Total sensitivity `𝔖 = Σ σ_i`.

@@ -18,6 +18,7 @@ extension SlicedWasserstein {
         let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
         let a = assemble(slices, mu, nu, fixedCoefficients)
+        try SlicedWasserstein.requireFinite(a.estimate, a.standardError, routine: "SlicedWasserstein.gradient", p: p)
         let n = mu.count, L = theta.columns, d = mu.dimension
         let alpha = mu.weights
         var gammaLow = 0.0, gammaUp = 0.0

@@ -44,7 +44,8 @@ public struct SlicedWasserstein: Sendable {
     ///   - fixedCoefficients: use these γ instead of estimating them (one per control
     ///     variate; for gradient checks and flows).
     /// - Throws: `SlicedWassersteinError` for dimension mismatch, `p < 1`, too few projections,
-    ///   a wrong number of fixed coefficients, bad directions.
+    ///   a wrong number of fixed coefficients, bad directions; `.nonFiniteResult` when `SW_p^p`
+    ///   overflows the double range.
     /// - Complexity: O(L (n + m) d) for the projections (GEMM) plus O(L (n + m)) for the sorts.
     public func estimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
@@ -52,11 +53,20 @@ public struct SlicedWasserstein: Sendable {
         let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)
         let assembled = assemble(slices, mu, nu, fixedCoefficients)
+        try SlicedWasserstein.requireFinite(assembled.estimate, assembled.standardError, routine: "SlicedWasserstein.estimate", p: p)
         return SlicedWassersteinEstimate(
             powered: assembled.estimate, distance: assembled.estimate >= 0 ? rootPower(assembled.estimate, 1 / p) : nil,
             isNegative: assembled.estimate < 0, monteCarlo: assembled.monteCarlo, standardError: assembled.standardError,
             coefficients: assembled.gammas, values: slices.values, controls: assembled.controls, controlMeans: assembled.means,
             projections: theta.columns, seed: seed, seconds: clock.elapsed)
+    }
+
+    /// Throws `.nonFiniteResult` when the estimate or its standard error overflowed.
+    static func requireFinite(_ estimate: Double, _ standardError: Double, routine: String, p: Double) throws {
+        guard estimate.isFinite, standardError != .infinity else {
+            throw SlicedWassersteinError.nonFiniteResult(
+                "\(routine): SW_p^p with p = \(p) exceeds the double range (points too far apart for this p)")
+        }
     }
 
     func validatedDirections(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, _ fixed: [Double]?, seed: UInt64) throws -> Matrix {

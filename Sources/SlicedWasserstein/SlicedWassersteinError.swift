@@ -12,6 +12,8 @@ public enum SlicedWassersteinError: Error, Equatable, Sendable, CustomStringConv
     case dimensionMismatch(String)
     /// A parameter is out of range.
     case invalidParameter(name: String, value: Double, requirement: String)
+    /// The result exceeds the double range (e.g. `W_p^p` of far-apart points with a large `p`).
+    case nonFiniteResult(String)
 
     /// A readable description.
     public var description: String {
@@ -22,6 +24,7 @@ public enum SlicedWassersteinError: Error, Equatable, Sendable, CustomStringConv
         case let .zeroMass(m): return "\(m) weights sum to zero"
         case let .dimensionMismatch(d): return "dimension mismatch: \(d)"
         case let .invalidParameter(n, v, r): return "parameter \(n) = \(v) is invalid: \(r)"
+        case let .nonFiniteResult(d): return "the result is not finite: \(d)"
         }
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 public enum Wasserstein1D {
     /// `W_p^p` between the points `a` (weights `weightsA`, uniform if nil) and `b`.
     /// - Throws: `SlicedWassersteinError` for empty inputs, NaN/Inf, invalid or zero-sum weights,
-    ///   weights of the wrong length, `p < 1`.
+    ///   weights of the wrong length, `p < 1`; `.nonFiniteResult` when `W_p^p` overflows.
     /// - Complexity: O((n + m) log(n + m)) (radix sort, then a merge).
     public static func powered(_ a: [Double], _ b: [Double], weightsA: [Double]? = nil, weightsB: [Double]? = nil,
                                p: Double = 2) throws -> Double {
@@ -23,11 +23,17 @@ public enum Wasserstein1D {
         var pa = [Int32](repeating: 0, count: a.count), pb = [Int32](repeating: 0, count: b.count)
         xa.withUnsafeMutableBufferPointer { v in pa.withUnsafeMutableBufferPointer { sorter.sort(v, permutation: $0) } }
         xb.withUnsafeMutableBufferPointer { v in pb.withUnsafeMutableBufferPointer { sorter.sort(v, permutation: $0) } }
+        let value: Double
         if mu.isUniform && nu.isUniform && a.count == b.count {
-            return xa.withUnsafeBufferPointer { sa in xb.withUnsafeBufferPointer { sb in sortedEqual(sa.baseAddress!, sb.baseAddress!, a.count, p) } }
+            value = xa.withUnsafeBufferPointer { sa in xb.withUnsafeBufferPointer { sb in sortedEqual(sa.baseAddress!, sb.baseAddress!, a.count, p) } }
+        } else {
+            let wa = pa.map { mu.weights[Int($0)] }, wb = pb.map { nu.weights[Int($0)] }
+            value = sortedMerge(xa, wa, xb, wb, p, gradient: nil)
         }
-        let wa = pa.map { mu.weights[Int($0)] }, wb = pb.map { nu.weights[Int($0)] }
-        return sortedMerge(xa, wa, xb, wb, p, gradient: nil)
+        guard value.isFinite else {
+            throw SlicedWassersteinError.nonFiniteResult("Wasserstein1D.powered: W_p^p with p = \(p) exceeds the double range")
+        }
+        return value
     }
 
     /// `|d|^p` with exact fast paths for p = 1 and p = 2.

@@ -74,10 +74,10 @@ final class ScoresTests: XCTestCase {
             let sigma = scores.values
             let w = try LewisWeights(p: p).compute(a).weights
             if p == 2 { assertClose(sigma, tau, tolerance: 1e-9) }
-            let bound = Sensitivities.lewisUpperBound(lewisWeights: w, p: p, dimension: 3)
+            let bound = try Sensitivities.lewisUpperBound(lewisWeights: w, p: p, dimension: 3)
             XCTAssertTrue(zip(sigma, bound).allSatisfy { $0 <= $1 * (1 + 1e-6) }, "p = \(p)")
             if p < 2 {
-                let root = Sensitivities.rootLeverageUpperBound(leverage: tau, p: p)
+                let root = try Sensitivities.rootLeverageUpperBound(leverage: tau, p: p)
                 XCTAssertTrue(zip(sigma, root).allSatisfy { $0 <= $1 * (1 + 1e-6) })
             }
             let total = Sensitivities.total(sigma)

@@ -1,0 +1,296 @@
+import Foundation
+import GaussianProcessPDE
+import LinearAlgebra
+import OptimalTransport
+import SensitivitySampling
+import SlicedWasserstein
+import XCTest
+
+/// Walks the public entry points of every target through generated bad and extreme inputs: empty,
+/// mismatched shapes, NaN, ±∞, negative, zero, huge, tiny, rank-deficient. Every case must end in
+/// a thrown error that says what was wrong, or in finite values (and, for iterative results, a
+/// `converged` flag that agrees with the reported criterion). A crash or a hang fails the suite
+/// outright; NaN or ∞ without an error fails the case.
+final class HostileSweepTests: XCTestCase {
+    /// Outcomes of the sweep.
+    final class Sweep {
+        var cases = 0
+        var threw = 0
+        var entries = Set<String>()
+        var failures: [String] = []
+
+        /// Runs one case; `body` returns the values that must be finite when it does not throw.
+        func check(_ entry: String, _ input: String, _ body: () throws -> [Double]) {
+            cases += 1
+            entries.insert(entry)
+            do {
+                let values = try body()
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    failures.append("\(entry) [\(input)]: \(values[bad]) at \(bad) without an error")
+                }
+            } catch {
+                threw += 1
+                if String(describing: error).count < 8 { failures.append("\(entry) [\(input)]: uninformative error \(error)") }
+            }
+        }
+
+        /// The values of an iterative result plus a check that `converged` agrees with its report.
+        func iterative(_ entry: String, _ input: String, _ body: () throws -> (some IterativeResult, [Double])) {
+            check(entry, input) {
+                let (result, values) = try body()
+                let c = result.convergence
+                if c.converged && !(c.criterion <= max(c.tolerance * 10, c.tolerance)) && c.tolerance > 0 {
+                    failures.append("\(entry) [\(input)]: converged with criterion \(c.criterion) above tolerance \(c.tolerance)")
+                }
+                return values + [c.criterion.isNaN ? 0 : 1]
+            }
+        }
+    }
+
+    /// Scalars that no parameter should accept silently when it must be positive and finite.
+    static let badScalars: [(String, Double)] = [("NaN", .nan), ("+inf", .infinity), ("-inf", -.infinity), ("zero", 0),
+                                                 ("negative", -1), ("huge", 1e308), ("tiny", 1e-308)]
+    static let badCounts: [(String, Int)] = [("-1", -1), ("0", 0), ("Int.max", .max)]
+
+    /// Matrices of every bad kind, as (name, matrix).
+    static func badMatrices(rows: Int = 12, columns: Int = 3) -> [(String, Matrix)] {
+        var g = Xoshiro256StarStar(seed: 7)
+        let good = Matrix.randomNormal(rows: rows, columns: columns, using: &g)
+        func with(_ v: Double) -> Matrix { var m = good; m[rows / 2, columns - 1] = v; return m }
+        let rankDeficient = Matrix(rows: rows, columns: columns) { i, j in j == columns - 1 ? good[i, 0] : good[i, j] }
+        return [("0x0", Matrix(rows: 0, columns: 0)), ("0xd", Matrix(rows: 0, columns: columns)), ("nx0", Matrix(rows: rows, columns: 0)),
+                ("NaN entry", with(.nan)), ("+inf entry", with(.infinity)), ("-inf entry", with(-.infinity)),
+                ("huge", good.scaled(by: 1e300)), ("tiny", good.scaled(by: 1e-300)), ("rank-deficient", rankDeficient),
+                ("zero", Matrix(rows: rows, columns: columns)), ("wide", Matrix.randomNormal(rows: columns - 1, columns: columns, using: &g))]
+    }
+
+    func testEveryEntryPointFailsLoudlyOrReturnsFiniteValues() throws {
+        let sweep = Sweep()
+        linearAlgebra(sweep)
+        optimalTransport(sweep)
+        slicedWasserstein(sweep)
+        try sensitivitySampling(sweep)
+        try gaussianProcessPDE(sweep)
+        print("hostile sweep: \(sweep.entries.count) entry points, \(sweep.cases) cases, \(sweep.threw) typed errors, \(sweep.failures.count) failures")
+        for f in sweep.failures { XCTFail(f) }
+    }
+
+    // MARK: LinearAlgebra
+
+    func linearAlgebra(_ s: Sweep) {
+        for (name, m) in Self.badMatrices() {
+            s.check("Cholesky", name) { let c = try Cholesky(try m.multiplied(by: m, transposeSelf: true)); return c.factor.elements + [c.logDeterminant] }
+            s.check("Cholesky(jitter)", name) { try Cholesky(try m.multiplied(by: m, transposeSelf: true), jitter: .escalating).factor.elements }
+            s.check("SymmetricEigen", name) { try SymmetricEigen(try m.multiplied(by: m, transposeSelf: true)).eigenvalues }
+            s.check("QR", name) { try QR(m).r.elements }
+            s.check("SVD", name) { try SVD(m).singularValues }
+            s.check("LeastSquares(svd)", name) { try LeastSquares(m, [Double](repeating: 1, count: m.rows)).solution }
+            s.check("LeastSquares(qr)", name) { try LeastSquares(m, [Double](repeating: 1, count: m.rows), method: .qr).solution }
+            s.check("LU", name) { try LU(try m.multiplied(by: m, transposeSelf: true)).solve([Double](repeating: 1, count: m.columns)) }
+            s.check("LogSumExp.rows", name) { try LogSumExp.rows(of: m, scale: -3).filter { $0 != -.infinity } }
+            s.check("LogSumExp.columns", name) { try LogSumExp.columns(of: m, scale: 2).filter { $0 != -.infinity } }
+            s.check("BLAS.gemm", name) { try m.multiplied(by: m, transposeOther: true).elements }
+            s.check("Kronecker.multiply", name) { try Kronecker.multiply([m, m], [Double](repeating: 1, count: m.columns * m.columns)) }
+        }
+        for (name, v) in Self.badScalars {
+            s.check("LogSumExp.of", name) { [try LogSumExp.of([1, v, 2])] }
+            s.check("LogSumExp.rows(scale)", name) { try LogSumExp.rows(of: Matrix.identity(3), scale: v) }
+            s.check("ConjugateGradient(tolerance)", name) {
+                let r = try ConjugateGradient(tolerance: v).solve(try MatrixOperator(Matrix.identity(4)), [1, 2, 3, 4])
+                return r.solution
+            }
+            s.check("ConjugateGradient(b)", name) {
+                try ConjugateGradient().solve(try MatrixOperator(Matrix.identity(3)), [1, v, 3]).solution
+            }
+            s.check("LeastSquares(cutoff)", name) { try LeastSquares(Matrix.identity(3), [1, 2, 3], relativeCutoff: v).solution }
+            s.check("CholeskyJitter", name) {
+                try Cholesky(Matrix(rows: 2, columns: 2) { i, j in i == j ? -1 : 0 }, jitter: CholeskyJitter(initial: v, growth: 10, maxAttempts: 4)).factor.elements
+            }
+        }
+        for (name, n) in Self.badCounts {
+            s.check("ConjugateGradient(maxIterations)", name) {
+                try ConjugateGradient(maxIterations: n).solve(try MatrixOperator(Matrix.identity(4)), [1, 2, 3, 4]).solution
+            }
+            s.check("Kronecker.apply(dimensions)", name) {
+                try Kronecker.apply(Matrix.identity(2), alongAxis: 0, dimensions: [2, n], to: [1, 2, 3, 4])
+            }
+        }
+    }
+
+    // MARK: OptimalTransport
+
+    func optimalTransport(_ s: Sweep) {
+        var g = Xoshiro256StarStar(seed: 3)
+        let cost = Matrix.randomUniform(rows: 5, columns: 4, using: &g)
+        let r = [Double](repeating: 0.2, count: 5), c = [Double](repeating: 0.25, count: 4)
+        for (name, m) in Self.badMatrices(rows: 5, columns: 4) {
+            s.check("TransportProblem(cost)", name) {
+                let p = try TransportProblem(source: [Double](repeating: 1 / Double(max(m.rows, 1)), count: m.rows),
+                                             target: [Double](repeating: 1 / Double(max(m.columns, 1)), count: m.columns), cost: m)
+                return try Sinkhorn(regularization: .eta(50)).solve(p).plan.elements
+            }
+            s.check("GroundCost.matrix", name) { try GroundCost.squaredEuclidean.matrix(m, m).elements }
+        }
+        for (name, v) in Self.badScalars {
+            s.check("TransportProblem(weights)", name) { _ = try TransportProblem(source: [0.2, 0.2, v, 0.2, 0.2], target: c, cost: cost); return [] }
+            s.check("Regularization.eta", name) { try Sinkhorn(regularization: .eta(v)).solve(try TransportProblem(source: r, target: c, cost: cost)).plan.elements }
+            s.iterative("Sinkhorn(tolerance)", name) {
+                let sol = try Sinkhorn(regularization: .eta(100), tolerance: v).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.elements + [sol.transportCost])
+            }
+            s.iterative("SinkhornNewtonSparse(tolerance)", name) {
+                let sol = try SinkhornNewtonSparse(regularization: .eta(100), tolerance: v).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.elements + [sol.transportCost])
+            }
+            s.check("GroundCost.minkowski", name) {
+                try GroundCost.minkowski(v).matrix(Matrix.identity(3), Matrix.identity(3).scaled(by: 2)).elements
+            }
+        }
+        for (name, n) in Self.badCounts where n != .max {
+            s.iterative("Sinkhorn(maxIterations)", name) {
+                let sol = try Sinkhorn(regularization: .eta(100), maxIterations: n).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.elements)
+            }
+            s.iterative("SinkhornNewtonSparse(maxNewtonIterations)", name) {
+                let sol = try SinkhornNewtonSparse(regularization: .eta(100), maxNewtonIterations: n).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.elements)
+            }
+        }
+        // Extreme regularization: honest (flagged) and never an infeasible plan claimed converged.
+        for eta in [1e5, 1e6] {
+            s.iterative("SinkhornNewtonSparse(extreme eta)", "\(eta)") {
+                let sol = try SinkhornNewtonSparse(regularization: .eta(eta), maxFallbackIterations: 2000)
+                    .solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.elements + [sol.transportCost, sol.marginalError])
+            }
+        }
+    }
+
+    // MARK: SlicedWasserstein
+
+    func slicedWasserstein(_ s: Sweep) {
+        var g = Xoshiro256StarStar(seed: 5)
+        let good = Matrix.randomNormal(rows: 20, columns: 3, using: &g)
+        for (name, m) in Self.badMatrices(rows: 20, columns: 3) {
+            s.check("EmpiricalMeasure", name) {
+                let mu = try EmpiricalMeasure(points: m)
+                return [try SlicedWasserstein(projections: 10).estimate(mu, try EmpiricalMeasure(points: good), seed: 1).powered]
+            }
+        }
+        for (name, v) in Self.badScalars {
+            s.check("SlicedWasserstein(p)", name) {
+                [try SlicedWasserstein(projections: 10, p: v).estimate(try EmpiricalMeasure(points: good), try EmpiricalMeasure(points: good.scaled(by: 2)), seed: 1).powered]
+            }
+            s.check("EmpiricalMeasure(weights)", name) {
+                _ = try EmpiricalMeasure(points: good, weights: [v] + [Double](repeating: 1, count: 19)); return []
+            }
+            s.check("Wasserstein1D", name) { [try Wasserstein1D.powered([0, v, 2], [1, 2], p: 2)] }
+            s.check("SlicedWassersteinFlow(learningRate)", name) {
+                try SlicedWassersteinFlow(estimator: SlicedWasserstein(projections: 5), learningRate: v, steps: 2)
+                    .run(source: try EmpiricalMeasure(points: good), target: try EmpiricalMeasure(points: good.scaled(by: 2)), seed: 1).final.elements
+            }
+            s.check("DirectionSampling.given", name) {
+                let dirs = Matrix(rows: 3, columns: 4) { i, j in i == j % 3 ? v : 0 }
+                return [try SlicedWasserstein(directions: .given(dirs)).estimate(try EmpiricalMeasure(points: good), try EmpiricalMeasure(points: good.scaled(by: 2)), seed: 1).powered]
+            }
+        }
+        for (name, n) in Self.badCounts where n != .max {
+            s.check("SlicedWasserstein(projections)", name) {
+                [try SlicedWasserstein(projections: n).estimate(try EmpiricalMeasure(points: good), try EmpiricalMeasure(points: good), seed: 1).powered]
+            }
+            s.check("SlicedWassersteinFlow(steps)", name) {
+                try SlicedWassersteinFlow(estimator: SlicedWasserstein(projections: 5), steps: n)
+                    .run(source: try EmpiricalMeasure(points: good), target: try EmpiricalMeasure(points: good), seed: 1).final.elements
+            }
+        }
+        // A high p on spread data: the powers must be scaled, not overflow.
+        s.check("SlicedWasserstein(p = 400)", "spread clouds") {
+            [try SlicedWasserstein(projections: 10, p: 400).estimate(try EmpiricalMeasure(points: good.scaled(by: 10)), try EmpiricalMeasure(points: good), seed: 1).powered]
+        }
+    }
+
+    // MARK: SensitivitySampling
+
+    func sensitivitySampling(_ s: Sweep) throws {
+        for (name, m) in Self.badMatrices(rows: 30, columns: 3) {
+            s.check("LeverageScores.exact", name) { try LeverageScores.exact(m) }
+            s.check("LeverageScores.approximate", name) { try LeverageScores.approximate(m, seed: 1) }
+            s.iterative("LewisWeights.compute", name) { let r = try LewisWeights(p: 1).compute(m); return (r, r.weights) }
+            s.iterative("Sensitivities.exact", name) { let r = try Sensitivities.exact(m, p: 1); return (r, r.values) }
+            s.iterative("LpRegression.solve", name) {
+                let r = try LpRegression(p: 1.5).solve(m, [Double](repeating: 1, count: m.rows)); return (r, r.solution + [r.objective])
+            }
+            s.check("SensitivitySampler.sample", name) { try SensitivitySampler(scheme: .leverage, p: 1).sample(m, expectedSize: 10, seed: 1).weights }
+        }
+        let a = try MatrixFamily.gaussian.generate(rows: 40, columns: 3, seed: 2)
+        for (name, v) in Self.badScalars {
+            s.check("LewisWeights(p)", name) { try LewisWeights(p: v).compute(a).weights }
+            s.check("LewisWeights(tolerance)", name) { try LewisWeights(p: 1, tolerance: v).compute(a).weights }
+            s.check("LpRegression(tolerance)", name) { try LpRegression(p: 1, tolerance: v).solve(a, [Double](repeating: 1, count: 40)).solution }
+            s.check("Sampler.bernoulli(expectedSize)", name) { try Sampler.bernoulli(scores: [Double](repeating: 1, count: 40), expectedSize: v, p: 1, seed: 1).weights }
+            s.check("Sampler.probabilities(scores)", name) { try Sampler.probabilities(scores: [1, v, 1], expectedSize: 2) }
+            s.check("LeverageScores.ridge(lambda)", name) { try LeverageScores.ridge(a, lambda: v) }
+            s.check("Sensitivities.lewisUpperBound(p)", name) { try Sensitivities.lewisUpperBound(lewisWeights: [0.5, 0.25], p: v, dimension: 2) }
+            s.check("Sensitivities.rootLeverageUpperBound(p)", name) { try Sensitivities.rootLeverageUpperBound(leverage: [0.5, 0.25], p: v) }
+            s.check("Sampler.probabilities(huge scores)", name) { try Sampler.probabilities(scores: [1e308, 1e308, v.isFinite ? abs(v) : 1], expectedSize: 2) }
+        }
+        for (name, n) in Self.badCounts where n != .max {
+            s.check("LewisWeights(maxIterations)", name) { try LewisWeights(p: 1, maxIterations: n).compute(a).weights }
+            s.check("LpRegression(maxIterations)", name) { try LpRegression(p: 1, maxIterations: n).solve(a, [Double](repeating: 1, count: 40)).solution }
+            s.check("MatrixFamily.generate", name) { try MatrixFamily.gaussian.generate(rows: n, columns: 3, seed: 1).elements }
+            s.check("Sampler.withReplacement(draws)", name) { try Sampler.withReplacement(scores: [1, 2, 3], draws: n, p: 1, seed: 1).weights }
+            s.check("Distortion.lowerBound(probes)", name) {
+                let sample = try SensitivitySampler(scheme: .leverage, p: 1).sample(a, expectedSize: 20, seed: 1)
+                return [try Distortion.lowerBound(a, sample, probes: n, seed: 1)]
+            }
+        }
+    }
+
+    // MARK: GaussianProcessPDE
+
+    func gaussianProcessPDE(_ s: Sweep) throws {
+        let problem = try PDEProblem(name: "p", pde: .poisson, domain: [0...1], source: { x in -sin(x[0]) }, boundary: { x in sin(x[0]) })
+        for (name, v) in Self.badScalars {
+            s.check("Grid1D(upper)", name) { _ = try Grid1D(lower: 0, upper: v, count: 10); return [] }
+            s.check("PDEProblem(domain)", name) {
+                guard v.isFinite, v > 0 else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: v, requirement: "a range needs ordered finite bounds") }
+                _ = try PDEProblem(name: "q", pde: .poisson, domain: [0...v], source: { _ in 1 }, boundary: { _ in 0 }); return []
+            }
+            s.check("PDEProblem(source value)", name) {
+                let bad = try PDEProblem(name: "q", pde: .poisson, domain: [0...1], source: { _ in v }, boundary: { _ in 0 })
+                return try FastGPSolver(options: GPPDEOptions(components: 2), hyperparameterIterations: 1).solve(bad, gridSize: 12).values
+            }
+            s.check("GPPDEOptions(jitter)", name) {
+                try FastGPSolver(options: GPPDEOptions(components: 2, jitter: v), hyperparameterIterations: 1).solve(problem, gridSize: 12).values
+            }
+            s.check("SpectralKernel(frequencies)", name) {
+                [try SpectralKernel(family: .gaussianMixture, logWeights: [0], logScales: [0], frequencies: [v]).value(0.1)]
+            }
+            s.check("GPSolution.predict", name) {
+                let sol = try FastGPSolver(options: GPPDEOptions(components: 2), hyperparameterIterations: 0).solve(problem, gridSize: 10)
+                return try sol.predict([[v]])
+            }
+            s.check("GPSolution.predict(onGrid)", name) {
+                let sol = try FastGPSolver(options: GPPDEOptions(components: 2), hyperparameterIterations: 0).solve(problem, gridSize: 10)
+                return try sol.predict(onGrid: [[0.5, v]])
+            }
+            s.check("AdamGPSolver.objective(values)", name) {
+                let adam = AdamGPSolver(options: GPPDEOptions(components: 2), steps: 1)
+                let k = try SpectralKernel(family: .gaussianMixture, logWeights: [0], logScales: [0], frequencies: [1])
+                let e = try adam.objective(problem, gridSize: 8, kernels: [k], values: [Double](repeating: 0, count: 7) + [v], logTau1: 0, logTau2: 0)
+                return [e.value]
+            }
+        }
+        for (name, n) in Self.badCounts {
+            s.check("FastGPSolver(gridSize)", name) { try FastGPSolver(options: GPPDEOptions(components: 2)).solve(problem, gridSize: n).values }
+            s.check("AdamGPSolver(steps)", name) {
+                guard n != .max else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: 0, requirement: "a budget this test can run") }
+                return try AdamGPSolver(options: GPPDEOptions(components: 2), steps: n).solve(problem, gridSize: 8).values
+            }
+            s.check("GPPDEOptions(components)", name) {
+                guard n != .max else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: 0, requirement: "a size this test can run") }
+                return try FastGPSolver(options: GPPDEOptions(components: n), hyperparameterIterations: 0).solve(problem, gridSize: 10).values
+            }
+        }
+    }
+}
