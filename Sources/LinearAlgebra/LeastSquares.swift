@@ -29,8 +29,9 @@ public struct LeastSquares: Sendable {
     ///   - relativeCutoff: singular values below `relativeCutoff · σ_max` count as zero
     ///     (default `max(m, n) · ε`; SVD method only).
     /// - Throws: `.dimensionMismatch`, `.nonFiniteEntry`, `.emptyInput`, `.noConvergence`;
-    ///   `.singular` when the QR method meets a rank-deficient `A`; `.invalidArgument` for QR with
-    ///   `m < n`.
+    ///   `.singular` or `.invalidArgument` ("rank deficient") when the QR method meets a
+    ///   numerically rank-deficient `A` (a diagonal entry of `R` below `max(m, n) · ε` times the
+    ///   largest); `.invalidArgument` for QR with `m < n`.
     /// - Complexity: O(m n min(m, n)).
     public init(_ a: Matrix, _ b: [Double], relativeCutoff: Double? = nil, method: Method) throws {
         if method == .svd {
@@ -58,6 +59,15 @@ public struct LeastSquares: Sendable {
         }
         if info > 0 { throw LinearAlgebraError.singular(routine: routine, index: Int(info)) }
         if info < 0 { throw LAPACKSupport.failure(routine, info) }
+        // dgels stops only on an exact zero on R's diagonal; a numerically rank-deficient A gives
+        // a tiny one instead, and a huge, meaningless solution. Refuse it like the SVD's cutoff.
+        let diagonal = (0..<n).map { abs(work[$0, $0]) }
+        let cutoff = Double(Swift.max(m, n)) * Double.ulpOfOne * (diagonal.max() ?? 0)
+        if let weak = diagonal.firstIndex(where: { $0 <= cutoff }) {
+            throw LinearAlgebraError.invalidArgument(
+                routine: routine, argument: "A",
+                reason: "numerically rank deficient (|R[\(weak), \(weak)]| = \(diagonal[weak]) ≤ \(cutoff)); use the SVD method")
+        }
         var r2 = 0.0
         for i in n..<m { r2 += rhs[i] * rhs[i] }
         self.init(solution: Array(rhs[0..<n]), rank: n, singularValues: [], residualNorm: r2.squareRoot())
@@ -93,6 +103,9 @@ public struct LeastSquares: Sendable {
         for i in 0..<m { rhs[i] = b[i] }
         var s = [Double](repeating: 0, count: Swift.min(m, n))
         var rank: Int32 = 0
+        if let c = relativeCutoff, !(c >= 0 && c < 1) {
+            throw LinearAlgebraError.invalidArgument(routine: routine, argument: "relativeCutoff", reason: "must lie in [0, 1), got \(c)")
+        }
         let rcond = relativeCutoff ?? Double(Swift.max(m, n)) * Double.ulpOfOne
         let info = work.withUnsafeMutableBufferPointer { ab in
             rhs.withUnsafeMutableBufferPointer { bb in

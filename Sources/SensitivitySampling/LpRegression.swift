@@ -59,6 +59,10 @@ public struct LpRegression: Sendable {
     /// - Complexity: O(n d²) per iteration.
     public func solve(_ a: Matrix, _ b: [Double], rowWeights: [Double]? = nil) throws -> Result {
         try Check.p(p)
+        guard tolerance > 0, tolerance.isFinite else {
+            throw SensitivitySamplingError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
+        }
+        try Check.count(maxIterations, name: "maxIterations", atLeast: 1)
         try Check.matrix(a, tall: false)
         guard b.count == a.rows else { throw SensitivitySamplingError.dimensionMismatch("A has \(a.rows) rows, b has \(b.count) entries") }
         if let bad = b.firstIndex(where: { !$0.isFinite }) { throw SensitivitySamplingError.nonFiniteEntry(row: bad, column: a.columns) }

@@ -34,6 +34,18 @@ final class HostileSweepTests: XCTestCase {
             }
         }
 
+        /// A parameter outside its range must be rejected with an error, never run with silently.
+        func rejects(_ entry: String, _ input: String, _ body: () throws -> Any) {
+            cases += 1
+            entries.insert(entry)
+            do {
+                _ = try body()
+                failures.append("\(entry) [\(input)]: accepted silently")
+            } catch {
+                threw += 1
+            }
+        }
+
         /// The values of an iterative result plus a check that `converged` agrees with its report.
         func iterative(_ entry: String, _ input: String, _ body: () throws -> (some IterativeResult, [Double])) {
             check(entry, input) {
@@ -72,6 +84,55 @@ final class HostileSweepTests: XCTestCase {
         try sensitivitySampling(sweep)
         try gaussianProcessPDE(sweep)
         print("hostile sweep: \(sweep.entries.count) entry points, \(sweep.cases) cases, \(sweep.threw) typed errors, \(sweep.failures.count) failures")
+        for f in sweep.failures { XCTFail(f) }
+    }
+
+    /// Settings out of range (NaN or non-positive tolerances, caps below 1, cutoffs above 1, NaN
+    /// exponents) are rejected by every routine that takes them.
+    func testParametersOutOfRangeAreRejected() throws {
+        let sweep = Sweep()
+        var g = Xoshiro256StarStar(seed: 1)
+        let a = try MatrixFamily.gaussian.generate(rows: 30, columns: 3, seed: 4)
+        let cost = Matrix.randomUniform(rows: 4, columns: 4, using: &g)
+        let w = [Double](repeating: 0.25, count: 4)
+        let problem = try TransportProblem(source: w, target: w, cost: cost)
+        let b = [Double](repeating: 1, count: 30)
+        for (name, t) in [("NaN", Double.nan), ("zero", 0), ("negative", -1), ("+inf", .infinity)] {
+            sweep.rejects("ConjugateGradient(tolerance)", name) { try ConjugateGradient(tolerance: t).solve(try MatrixOperator(Matrix.identity(2)), [1, 1]) }
+            sweep.rejects("Sinkhorn(tolerance)", name) { try Sinkhorn(regularization: .eta(10), tolerance: t).solve(problem) }
+            sweep.rejects("SinkhornNewtonSparse(tolerance)", name) { try SinkhornNewtonSparse(regularization: .eta(10), tolerance: t).solve(problem) }
+            sweep.rejects("LewisWeights(tolerance)", name) { try LewisWeights(p: 1, tolerance: t).compute(a) }
+            sweep.rejects("LpRegression(tolerance)", name) { try LpRegression(p: 1, tolerance: t).solve(a, b) }
+            sweep.rejects("Sensitivities.exact(rowTolerance)", name) { try Sensitivities.exact(a, p: 1.5, rowTolerance: t) }
+            sweep.rejects("Regularization", name) { try Sinkhorn(regularization: .epsilon(t)).solve(problem) }
+        }
+        for (name, n) in [("0", 0), ("-1", -1)] {
+            sweep.rejects("ConjugateGradient(maxIterations)", name) { try ConjugateGradient(maxIterations: n).solve(try MatrixOperator(Matrix.identity(2)), [1, 1]) }
+            sweep.rejects("Sinkhorn(maxIterations)", name) { try Sinkhorn(regularization: .eta(10), maxIterations: n).solve(problem) }
+            sweep.rejects("LewisWeights(maxIterations)", name) { try LewisWeights(p: 1, maxIterations: n).compute(a) }
+            sweep.rejects("LpRegression(maxIterations)", name) { try LpRegression(p: 1, maxIterations: n).solve(a, b) }
+            sweep.rejects("Sensitivities.exact(maxRowIterations)", name) { try Sensitivities.exact(a, p: 1, maxRowIterations: n) }
+            sweep.rejects("SlicedWasserstein(projections)", name) {
+                try SlicedWasserstein(projections: n).estimate(try EmpiricalMeasure(points: a), try EmpiricalMeasure(points: a), seed: 1)
+            }
+            sweep.rejects("Distortion.lowerBound(ascentSteps)", name == "0" ? "-2" : name) {
+                let sample = try SensitivitySampler(scheme: .leverage, p: 1).sample(a, expectedSize: 10, seed: 1)
+                return try Distortion.lowerBound(a, sample, ascentSteps: n - 1, seed: 1)
+            }
+        }
+        for (name, c) in [("NaN", Double.nan), ("1", 1), ("2", 2), ("negative", -0.5)] {
+            sweep.rejects("LeastSquares(relativeCutoff)", name) { try LeastSquares(Matrix.identity(3), [1, 2, 3], relativeCutoff: c) }
+        }
+        for (name, p) in [("NaN", Double.nan), ("0.5", 0.5), ("+inf", .infinity)] {
+            sweep.rejects("Sensitivities.lewisUpperBound(p)", name) { try Sensitivities.lewisUpperBound(lewisWeights: [0.5], p: p, dimension: 1) }
+            sweep.rejects("Sensitivities.rootLeverageUpperBound(p)", name) { try Sensitivities.rootLeverageUpperBound(leverage: [0.5], p: p) }
+            sweep.rejects("LewisWeights(p)", name) { try LewisWeights(p: p).compute(a) }
+            sweep.rejects("SlicedWasserstein(p)", name) {
+                try SlicedWasserstein(p: p).estimate(try EmpiricalMeasure(points: a), try EmpiricalMeasure(points: a), seed: 1)
+            }
+            sweep.rejects("GroundCost.minkowski(p)", name) { try GroundCost.minkowski(p).matrix(cost, cost) }
+        }
+        print("parameter sweep: \(sweep.entries.count) entry points, \(sweep.cases) cases, \(sweep.failures.count) accepted silently")
         for f in sweep.failures { XCTFail(f) }
     }
 
