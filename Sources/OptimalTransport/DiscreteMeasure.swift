@@ -14,14 +14,21 @@ public struct DiscreteMeasure: Sendable {
     ///   - support: optional support points, one row per weight.
     ///   - name: used in error messages ("source", "target").
     /// - Throws: `OptimalTransportError.emptyMeasure`, `.nonFiniteWeight`, `.negativeWeight`,
-    ///   `.zeroMass`, `.supportMismatch` (support rows ≠ number of weights, or non-finite points).
+    ///   `.zeroMass`, `.invalidParameter` when the total mass overflows (plans and costs scale with
+    ///   it, so they would too), `.supportMismatch` (support rows ≠ number of weights, or non-finite
+    ///   points).
     public init(weights: [Double], support: Matrix? = nil, name: String = "measure") throws {
         guard !weights.isEmpty else { throw OptimalTransportError.emptyMeasure(name) }
         for (i, w) in weights.enumerated() {
             guard w.isFinite else { throw OptimalTransportError.nonFiniteWeight(measure: name, index: i) }
             guard w >= 0 else { throw OptimalTransportError.negativeWeight(measure: name, index: i, value: w) }
         }
-        guard weights.reduce(0, +) > 0 else { throw OptimalTransportError.zeroMass(name) }
+        let total = weights.reduce(0, +)
+        guard total > 0 else { throw OptimalTransportError.zeroMass(name) }
+        guard total.isFinite else {
+            throw OptimalTransportError.invalidParameter(name: "\(name) weights", value: total,
+                                                        requirement: "the total mass must be finite (rescale the weights)")
+        }
         if let s = support {
             guard s.rows == weights.count else {
                 throw OptimalTransportError.supportMismatch("\(name) has \(weights.count) weights but \(s.rows) support points")

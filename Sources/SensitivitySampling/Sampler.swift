@@ -68,6 +68,9 @@ public enum Sampler {
         guard m <= Double(positive) else {
             throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "exceeds the \(positive) rows with a positive score")
         }
+        // Scores are relative: divide by the largest first, so that their sum cannot overflow.
+        let largest = s.max()!
+        let s = s.map { $0 / largest }
         func size(_ alpha: Double) -> Double { s.reduce(0) { $0 + min(1, $1 / alpha) } }
         var lo = (s.filter { $0 > 0 }.min() ?? 1) * 1e-3, hi = s.reduce(0, +) / m
         // size(hi) ≤ m ≤ size(lo) (lo small enough that every positive score saturates).

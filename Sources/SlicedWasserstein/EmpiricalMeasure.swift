@@ -31,9 +31,13 @@ public struct EmpiricalMeasure: Sendable {
             for (i, v) in w.enumerated() where !(v.isFinite && v >= 0) {
                 throw SlicedWassersteinError.invalidWeight(measure: name, index: i, value: v)
             }
-            let total = Summation.compensated(w)
-            guard total > 0 else { throw SlicedWassersteinError.zeroMass(name) }
-            self.weights = w.map { $0 / total }
+            // Divide by the largest weight first: the total of weights near 1e308 overflows, the
+            // normalized weights do not.
+            let largest = w.max() ?? 0
+            guard largest > 0 else { throw SlicedWassersteinError.zeroMass(name) }
+            let scaled = w.map { $0 / largest }
+            let total = Summation.compensated(scaled)
+            self.weights = scaled.map { $0 / total }
             let first = w[0]
             isUniform = w.allSatisfy { $0 == first }
         } else {

@@ -217,6 +217,13 @@ final class HostileSweepTests: XCTestCase {
                 return (sol, sol.plan.elements)
             }
         }
+        // Weights near the top of the double range: their total overflows, the normalized weights do not.
+        s.check("TransportProblem(weights near 1e308)", "4 × 1e308") {
+            let big = [Double](repeating: 1e308, count: 4)
+            let p = try TransportProblem(source: big, target: big, cost: Matrix.randomUniform(rows: 4, columns: 4, using: &g))
+            return try Sinkhorn(regularization: .eta(20)).solve(p).plan.elements
+        }
+        s.check("DiscreteMeasure(weights near 1e308)", "3 × 1.5e308") { try DiscreteMeasure(weights: [1.5e308, 1.5e308, 1.5e308]).weights }
         // Extreme regularization: honest (flagged) and never an infeasible plan claimed converged.
         for eta in [1e5, 1e6] {
             s.iterative("SinkhornNewtonSparse(extreme eta)", "\(eta)") {
@@ -264,6 +271,16 @@ final class HostileSweepTests: XCTestCase {
                     .run(source: try EmpiricalMeasure(points: good), target: try EmpiricalMeasure(points: good), seed: 1).final.elements
             }
         }
+        s.check("EmpiricalMeasure(weights near 1e308)", "20 × 1e308") {
+            let mu = try EmpiricalMeasure(points: good, weights: [Double](repeating: 1e308, count: 20))
+            return mu.weights + [try SlicedWasserstein(projections: 8).estimate(mu, try EmpiricalMeasure(points: good.scaled(by: 2)), seed: 2).powered]
+        }
+        for scale in [1e200, 1e-200] {
+            s.check("DirectionSampling.given(norm \(scale))", "scaled directions") {
+                let dirs = Matrix(rows: 3, columns: 4) { i, j in i == j % 3 ? scale : 0 }
+                return [try SlicedWasserstein(directions: .given(dirs)).estimate(try EmpiricalMeasure(points: good), try EmpiricalMeasure(points: good.scaled(by: 2)), seed: 1).powered]
+            }
+        }
         // A high p on spread data: the powers must be scaled, not overflow.
         s.check("SlicedWasserstein(p = 400)", "spread clouds") {
             [try SlicedWasserstein(projections: 10, p: 400).estimate(try EmpiricalMeasure(points: good.scaled(by: 10)), try EmpiricalMeasure(points: good), seed: 1).powered]
@@ -293,6 +310,9 @@ final class HostileSweepTests: XCTestCase {
             s.check("LeverageScores.ridge(lambda)", name) { try LeverageScores.ridge(a, lambda: v) }
             s.check("Sensitivities.lewisUpperBound(p)", name) { try Sensitivities.lewisUpperBound(lewisWeights: [0.5, 0.25], p: v, dimension: 2) }
             s.check("Sensitivities.rootLeverageUpperBound(p)", name) { try Sensitivities.rootLeverageUpperBound(leverage: [0.5, 0.25], p: v) }
+            s.check("Sampler.bernoulli(scores near 1e308)", name) {
+                try Sampler.bernoulli(scores: [Double](repeating: 1e308, count: 40), expectedSize: 10, p: 1, seed: 1).weights
+            }
             s.check("Sampler.probabilities(huge scores)", name) { try Sampler.probabilities(scores: [1e308, 1e308, v.isFinite ? abs(v) : 1], expectedSize: 2) }
         }
         for (name, n) in Self.badCounts where n != .max {
@@ -353,5 +373,28 @@ final class HostileSweepTests: XCTestCase {
                 return try FastGPSolver(options: GPPDEOptions(components: n), hyperparameterIterations: 0).solve(problem, gridSize: 10).values
             }
         }
+    }
+}
+
+/// Normalizations whose answer is representable must give it, scaling first.
+final class NormalizationTests: XCTestCase {
+    func testWeightsNearTheTopOfTheRangeNormalize() throws {
+        // A transport measure whose total mass overflows cannot give a representable plan: refused.
+        XCTAssertThrowsError(try DiscreteMeasure(weights: [1.5e308, 1.5e308, 1.5e308]))
+        let measure = try DiscreteMeasure(weights: [5e307, 5e307, 5e307])
+        XCTAssertEqual(measure.weights.count, 3)
+        var g = Xoshiro256StarStar(seed: 2)
+        let points = Matrix.randomNormal(rows: 10, columns: 2, using: &g)
+        let mu = try EmpiricalMeasure(points: points, weights: [Double](repeating: 1e308, count: 10))
+        XCTAssertEqual(mu.weights.reduce(0, +), 1, accuracy: 1e-12)
+        let big = [Double](repeating: 4e307, count: 4)
+        let p = try TransportProblem(source: big, target: big, cost: Matrix.randomUniform(rows: 4, columns: 4, using: &g))
+        let s = try Sinkhorn(regularization: .eta(20)).solve(p)
+        XCTAssertTrue(s.converged)
+        XCTAssertTrue(s.transportCost.isFinite)
+        XCTAssertTrue(s.plan.elements.allSatisfy(\.isFinite))
+        let sample = try Sampler.bernoulli(scores: [Double](repeating: 1e308, count: 40), expectedSize: 10, p: 1, seed: 1)
+        XCTAssertTrue(sample.weights.allSatisfy { $0.isFinite && $0 > 0 })
+        XCTAssertTrue(sample.probabilities.allSatisfy { abs($0 - 0.25) < 1e-12 })
     }
 }
