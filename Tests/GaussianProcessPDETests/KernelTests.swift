@@ -81,3 +81,35 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(reference.value(0), 1, accuracy: 1e-12)   // Σ w = 1
     }
 }
+
+/// Kernel values and second derivatives against closed forms written out independently here
+/// (not through the package's Hermite or Leibniz tables).
+final class KernelClosedFormTests: XCTestCase {
+    func testGaussianComponentAndItsSecondDerivative() throws {
+        let logW = -0.3, logRho = 0.7, mu = 1.3
+        let k = try SpectralKernel(family: .gaussianMixture, logWeights: [logW], logScales: [logRho], frequencies: [mu])
+        let w = exp(logW), rho = exp(logRho), omega = 2 * Double.pi * mu
+        for r in [-1.1, -0.25, 0, 0.4, 0.9] {
+            let e = exp(-rho * r * r), c = cos(omega * r), s = sin(omega * r)
+            XCTAssertEqual(k.value(r), w * e * c, accuracy: 1e-15)
+            let second = w * e * ((4 * rho * rho * r * r - 2 * rho - omega * omega) * c + 4 * rho * r * omega * s)
+            XCTAssertEqual(try k.value(r, derivative: 2), second, accuracy: 1e-13 * max(1, abs(second)))
+        }
+    }
+
+    func testMaternAndStudentTComponents() throws {
+        let logW = 0.2, logA = -0.4, mu = 0.8
+        let a = exp(logA), w = exp(logW), omega = 2 * Double.pi * mu
+        let matern = try SpectralKernel(family: .matern52, logWeights: [logW], logScales: [logA], frequencies: [0])
+        let studentT = try SpectralKernel(family: .studentTMixture, logWeights: [logW], logScales: [logA], frequencies: [mu])
+        for r in [-1.7, -0.3, 0.05, 0.6, 2.2] {
+            let z = 5.0.squareRoot() * a * abs(r)
+            let envelope = (1 + z + z * z / 3) * exp(-z)
+            XCTAssertEqual(matern.value(r), w * envelope, accuracy: 1e-15)
+            XCTAssertEqual(studentT.value(r), w * envelope * cos(omega * r), accuracy: 1e-15)
+            // Matérn-5/2: k'' = w (5a²/3)(z² − z − 1) e^{−z}.
+            let second = w * (5 * a * a / 3) * (z * z - z - 1) * exp(-z)
+            XCTAssertEqual(try matern.value(r, derivative: 2), second, accuracy: 1e-14)
+        }
+    }
+}

@@ -44,9 +44,31 @@ final class SamplingTests: XCTestCase {
         let recursive = try SensitivitySampler(scheme: .rootLeverage, p: 1).sample(a, expectedSize: 60, seed: 3)
         XCTAssertGreaterThan(recursive.count, 30)
         XCTAssertLessThan(recursive.count, 110)
-        let draws = try Sampler.withReplacement(scores: try LeverageScores.exact(a), draws: 50, p: 1, seed: 4)
+        // With replacement: row i drawn c_i times has power weight c_i / (m π_i), π = τ / Σ τ; the
+        // multiplicities are positive integers that add up to the number of draws.
+        let tau = try LeverageScores.exact(a)
+        let draws = try Sampler.withReplacement(scores: tau, draws: 50, p: 1, seed: 4)
         XCTAssertLessThanOrEqual(draws.count, 50)
-        XCTAssertEqual(draws.powerWeights.reduce(0, +) > 0, true)
+        let totalTau = tau.reduce(0, +)
+        var multiplicities = 0
+        for (k, i) in draws.indices.enumerated() {
+            let c = draws.powerWeights[k] * 50 * tau[i] / totalTau
+            XCTAssertEqual(c, c.rounded(), accuracy: 1e-9, "row \(i)")
+            XCTAssertGreaterThanOrEqual(c.rounded(), 1)
+            multiplicities += Int(c.rounded())
+        }
+        XCTAssertEqual(multiplicities, 50)
+        // Bernoulli: every kept row is scaled by exactly q_i^(−1/p).
+        for p in [1.0, 1.5, 3] {
+            let sampler = SensitivitySampler(scheme: .leverage, p: p)
+            let q = try Sampler.probabilities(scores: try sampler.scores(a), expectedSize: 80)
+            let sample = try sampler.sample(a, expectedSize: 80, seed: 9)
+            XCTAssertEqual(sample.indices, sample.indices.sorted())
+            for (k, i) in sample.indices.enumerated() {
+                XCTAssertEqual(sample.probabilities[k], q[i], accuracy: 1e-15)
+                XCTAssertEqual(sample.weights[k], pow(q[i], -1 / p), accuracy: 1e-12 * sample.weights[k])
+            }
+        }
     }
 
     func testUnbiasedness() throws {

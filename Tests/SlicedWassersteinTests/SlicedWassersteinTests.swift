@@ -1,6 +1,6 @@
 import Foundation
 import LinearAlgebra
-import SlicedWasserstein
+@testable import SlicedWasserstein
 import TestSupport
 import XCTest
 
@@ -133,6 +133,26 @@ final class SlicedWassersteinTests: XCTestCase {
             let three = try SlicedWasserstein(projections: 150, controlVariate: .upper, directions: kind, threads: 3).estimate(mu, nu, seed: 11)
             XCTAssertEqual(one.powered, three.powered)
             XCTAssertEqual(one.values, three.values)
+        }
+        // Uniform directions have unit norm; orthogonal ones come in orthonormal blocks of d.
+        let d = 7, L = 17
+        let uniform = try DirectionSampling.uniform.directions(dimension: d, count: L, seed: 5)
+        let orthogonal = try DirectionSampling.orthogonal.directions(dimension: d, count: L, seed: 5)
+        for (name, theta) in [("uniform", uniform), ("orthogonal", orthogonal)] {
+            XCTAssertEqual(theta.rows, d)
+            XCTAssertEqual(theta.columns, L)
+            for l in 0..<L {
+                let norm = (0..<d).reduce(0.0) { $0 + theta[$1, l] * theta[$1, l] }
+                XCTAssertEqual(norm, 1, accuracy: 1e-12, "\(name) direction \(l)")
+            }
+        }
+        for block in stride(from: 0, to: L, by: d) {
+            for l in block..<min(block + d, L) {
+                for k in (l + 1)..<min(block + d, L) {
+                    let dot = (0..<d).reduce(0.0) { $0 + orthogonal[$1, l] * orthogonal[$1, k] }
+                    XCTAssertEqual(dot, 0, accuracy: 1e-12, "directions \(l) and \(k)")
+                }
+            }
         }
         // A partial orthogonal block (L = 7 < d) is allowed.
         let e = try SlicedWasserstein(projections: 7, directions: .orthogonal).estimate(mu, nu, seed: 2)
