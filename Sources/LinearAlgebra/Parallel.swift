@@ -31,6 +31,8 @@ public enum Parallel {
 }
 
 /// Carries a non-`Sendable` value into a fork–join region whose tasks only touch disjoint memory.
+/// The package's one `@unchecked Sendable`: `forEachChunk` takes a non-`Sendable` body, so its
+/// callers capture their raw pointers directly and need no bundle of their own.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

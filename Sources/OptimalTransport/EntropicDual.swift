@@ -173,13 +173,12 @@ public struct EntropicDual: Sendable {
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: n * chunks)
         partial.initialize(repeating: 0, count: n * chunks)
         defer { partial.deallocate() }
-        let box = UncheckedPointers(cost: cost, ax: ax, by: by, plan: plan, columnSums: columnSums, partial: partial)
         Parallel.forEachChunk(count: chunks, threads: chunks) { chunkRange in
             for chunk in chunkRange {
                 let lo = m * chunk / chunks, hi = m * (chunk + 1) / chunks
-                let acc = box.partial + chunk * n
+                let acc = partial + chunk * n
                 for j in lo..<hi {
-                    box.columnSums[j] = planColumn(box.cost + j * n, n, -eta, box.ax, box.by[j], box.plan + j * n, acc)
+                    columnSums[j] = planColumn(cost + j * n, n, -eta, ax, by[j], plan + j * n, acc)
                 }
             }
         }
@@ -197,14 +196,4 @@ public struct EntropicDual: Sendable {
         FusedColumnKernels.expOfAffine(column: c, count: n, scale: negEta, rowTerms: ax, columnTerm: byj,
                                        into: out, rowAccumulator: rowAcc)
     }
-}
-
-/// Raw pointers shared by the chunks of a parallel plan pass (disjoint writes only).
-struct UncheckedPointers: @unchecked Sendable {
-    let cost: UnsafePointer<Double>
-    let ax: UnsafePointer<Double>
-    let by: UnsafePointer<Double>
-    let plan: UnsafeMutablePointer<Double>
-    let columnSums: UnsafeMutablePointer<Double>
-    let partial: UnsafeMutablePointer<Double>
 }

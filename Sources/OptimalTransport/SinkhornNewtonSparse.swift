@@ -316,21 +316,22 @@ public struct SinkhornNewtonSparse: Sendable {
                     partialRows.withUnsafeMutableBufferPointer { pr in
                         partialDelta.withUnsafeMutableBufferPointer { pd in
                             wx.withUnsafeBufferPointer { wxb in
-                                let box = TrialPointers(plan: p.baseAddress!, trial: tr.baseAddress!, columnSums: cs.baseAddress!,
-                                                        rows: pr.baseAddress!, delta: pd.baseAddress!, wx: wxb.baseAddress!)
+                                // Each chunk writes only its own columns, row accumulator and delta pair.
+                                let plan = p.baseAddress!, trial = tr.baseAddress!, columnSums = cs.baseAddress!
+                                let rows = pr.baseAddress!, delta = pd.baseAddress!, wx = wxb.baseAddress!
                                 Parallel.forEachChunk(count: chunks, threads: chunks) { range in
                                     for chunk in range {
                                         let lo = m * chunk / chunks, hi = m * (chunk + 1) / chunks
                                         var d = 0.0, mag = 0.0
                                         for j in lo..<hi {
                                             let (dj, mj, sj) = SinkhornNewtonSparse.trialColumn(
-                                                box.plan + j * n, n, box.wx, wy[j], box.trial + j * n, box.rows + chunk * n)
+                                                plan + j * n, n, wx, wy[j], trial + j * n, rows + chunk * n)
                                             d += dj
                                             mag += mj
-                                            box.columnSums[j] = sj
+                                            columnSums[j] = sj
                                         }
-                                        box.delta[2 * chunk] = d
-                                        box.delta[2 * chunk + 1] = mag
+                                        delta[2 * chunk] = d
+                                        delta[2 * chunk + 1] = mag
                                     }
                                 }
                             }
@@ -371,14 +372,4 @@ struct DampedHessian: LinearOperator {
             for k in 0..<diagonal.count { y[k] += damping * diagonal[k] * x[k] }
         }
     }
-}
-
-/// Raw pointers shared by the chunks of a parallel trial step (disjoint writes only).
-struct TrialPointers: @unchecked Sendable {
-    let plan: UnsafePointer<Double>
-    let trial: UnsafeMutablePointer<Double>
-    let columnSums: UnsafeMutablePointer<Double>
-    let rows: UnsafeMutablePointer<Double>
-    let delta: UnsafeMutablePointer<Double>
-    let wx: UnsafePointer<Double>
 }

@@ -107,7 +107,6 @@ public enum Sensitivities {
         if threads > 1 { OpenBLAS.setThreadCount(1) }
         defer { if threads > 1 { OpenBLAS.setThreadCount(blasThreads) } }
         outcomes.withUnsafeMutableBufferPointer { out in
-            let box = OutcomeOutput(out: out.baseAddress!)
             Parallel.forEachChunk(count: n, threads: threads, minimumChunk: 4) { range in
                 for i in range {
                     do {
@@ -116,10 +115,10 @@ public enum Sensitivities {
                             guard o.objective.isFinite else {
                                 throw SensitivitySamplingError.noConvergence("Sensitivities: no starting vertex for row \(i)")
                             }
-                            box.out[i] = RowOutcome(sigma: o.objective > 0 ? 1 / o.objective : .infinity, iterations: o.pivots,
+                            out[i] = RowOutcome(sigma: o.objective > 0 ? 1 / o.objective : .infinity, iterations: o.pivots,
                                                     converged: o.converged, criterion: o.dualViolation)
                         } else {
-                            box.out[i] = try sensitivity(of: a.row(i), over: b, p: p, dimension: d, tolerance: tolerance, cap: cap)
+                            out[i] = try sensitivity(of: a.row(i), over: b, p: p, dimension: d, tolerance: tolerance, cap: cap)
                         }
                     } catch {
                         lock.lock(); failure = failure ?? error; lock.unlock()
@@ -203,4 +202,3 @@ public enum Sensitivities {
 }
 
 /// Output pointer of the parallel sensitivity loop (each row writes only its own entry).
-struct OutcomeOutput: @unchecked Sendable { let out: UnsafeMutablePointer<Sensitivities.RowOutcome> }

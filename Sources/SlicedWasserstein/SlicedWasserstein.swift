@@ -284,7 +284,7 @@ struct Slices {
 }
 
 /// Output pointers of the parallel slice loop (each direction writes only its own entries).
-struct SliceOutputs: @unchecked Sendable {
+struct SliceOutputs {
     let values: UnsafeMutablePointer<Double>
     let meanX: UnsafeMutablePointer<Double>
     let meanY: UnsafeMutablePointer<Double>

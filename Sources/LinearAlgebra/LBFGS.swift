@@ -1,34 +1,41 @@
-import LinearAlgebra
+/// Limited-memory BFGS with Armijo backtracking, the package's general smooth minimizer (the
+/// GP hyperparameter fits use it). An objective that returns nil, or a trial point whose value is
+/// not finite (e.g. a Gram matrix that lost definiteness), counts as a failed step.
+package struct LBFGS {
+    /// Correction pairs kept.
+    package var memory = 10
+    /// Iteration cap.
+    package var maxIterations = 60
+    /// Stop when the gradient norm is at most this.
+    package var gradientTolerance = 1e-10
+    /// Largest step length (the first steps are scaled to it).
+    package var maxStepNorm = 1.0
 
-/// Limited-memory BFGS with Armijo backtracking, for the hyperparameter fits. A trial point whose
-/// objective is not finite (e.g. a Gram matrix that lost definiteness) counts as a failed step.
-struct LBFGS {
-    var memory = 10
-    var maxIterations = 60
-    var gradientTolerance = 1e-10
-    var maxStepNorm = 1.0
+    /// Settings with the defaults above.
+    package init(maxIterations: Int = 60) { self.maxIterations = maxIterations }
 
-    struct Outcome {
-        var x: [Double]
-        var value: Double
-        var iterations: Int
-        var evaluations: Int
-        var history: [Double]
+    /// How a minimization ended.
+    package struct Outcome {
+        package var x: [Double]
+        package var value: Double
+        package var iterations: Int
+        package var evaluations: Int
+        package var history: [Double]
         /// The gradient norm at `x`.
-        var gradientNorm: Double
+        package var gradientNorm: Double
         /// Stopped on the gradient tolerance or on a relative improvement below 1e-15 (a
         /// stationary point to round-off), not on the iteration cap or a failed line search.
-        var converged: Bool
+        package var converged: Bool
 
         /// The gradient norm against the tolerance.
-        func report(tolerance: Double) -> Convergence {
+        package func report(tolerance: Double) -> Convergence {
             Convergence(converged: converged, iterations: iterations, criterion: gradientNorm, tolerance: tolerance,
                         criterionName: "hyperparameter gradient norm")
         }
     }
 
     /// Minimizes `f`, which returns the value and gradient (nil when undefined at the point).
-    func minimize(_ x0: [Double], observe: ((Int, Double) -> Void)? = nil, _ f: ([Double]) -> (Double, [Double])?) -> Outcome {
+    package func minimize(_ x0: [Double], observe: ((Int, Double) -> Void)? = nil, _ f: ([Double]) -> (Double, [Double])?) -> Outcome {
         var x = x0
         guard var (fx, g) = f(x) else {
             return Outcome(x: x0, value: .nan, iterations: 0, evaluations: 1, history: [], gradientNorm: .nan, converged: false)
