@@ -70,6 +70,12 @@ public struct AdamGPSolver: Sendable {
     ///   negative or non-finite jitter.
     public func objective(_ problem: PDEProblem, gridSize: Int, kernels: [SpectralKernel], values u: [Double],
                           logTau1: Double, logTau2: Double, jitters: [Double]? = nil) throws -> Evaluation {
+        try RoutineError.naming("AdamGPSolver.objective") { try unnamedObjective(problem, gridSize: gridSize, kernels: kernels, values: u, logTau1: logTau1, logTau2: logTau2, jitters: jitters) }
+    }
+
+    /// `objective` without the routine name on its errors.
+    func unnamedObjective(_ problem: PDEProblem, gridSize: Int, kernels: [SpectralKernel], values u: [Double],
+                          logTau1: Double, logTau2: Double, jitters: [Double]? = nil) throws -> Evaluation {
         try options.validate()
         for k in kernels where !(k.value(0).isFinite && k.value(0) > 0) {
             throw GaussianProcessPDEError.indefiniteGram("k(0) = \(k.value(0)): the Gram matrix is not finite")
@@ -96,6 +102,11 @@ public struct AdamGPSolver: Sendable {
     /// - Throws: as `FastGPSolver.solve`, plus `.invalidParameter` for steps < 1 or a learning
     ///   rate that is not positive.
     public func solve(_ problem: PDEProblem, gridSize: Int) throws -> GPSolution {
+        try RoutineError.naming("AdamGPSolver.solve") { try unnamedSolve(problem, gridSize: gridSize) }
+    }
+
+    /// `solve` without the routine name on its errors.
+    func unnamedSolve(_ problem: PDEProblem, gridSize: Int) throws -> GPSolution {
         try options.validate()
         guard steps >= 1 else { throw GaussianProcessPDEError.invalidParameter(name: "steps", value: Double(steps), requirement: "must be ≥ 1") }
         guard learningRate > 0, learningRate.isFinite else {

@@ -65,6 +65,11 @@ public struct FastGPSolver: Sendable {
     ///   boundary closures returning NaN/Inf, or a Gram matrix that stays indefinite after jitter
     ///   escalation.
     public func solve(_ problem: PDEProblem, gridSize: Int) throws -> GPSolution {
+        try RoutineError.naming("FastGPSolver.solve") { try unnamedSolve(problem, gridSize: gridSize) }
+    }
+
+    /// `solve` without the routine name on its errors.
+    func unnamedSolve(_ problem: PDEProblem, gridSize: Int) throws -> GPSolution {
         try options.validate()
         guard hyperparameterIterations >= 0, gaussNewtonIterations >= 1 else {
             throw GaussianProcessPDEError.invalidParameter(name: "iterations", value: Double(min(hyperparameterIterations, gaussNewtonIterations)),

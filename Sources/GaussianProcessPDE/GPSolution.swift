@@ -66,6 +66,11 @@ public struct GPSolution: IterativeResult {
     ///   NaN/Inf coordinates.
     /// - Complexity: O(N) per point.
     public func predict(_ points: [[Double]]) throws -> [Double] {
+        try RoutineError.naming("GPSolution.predict") { try unnamedPredict(points) }
+    }
+
+    /// `predict` without the routine name on its errors.
+    func unnamedPredict(_ points: [[Double]]) throws -> [Double] {
         let d = dimension
         let dims = grids.map(\.count)
         let xs = grids.map(\.points)
@@ -88,6 +93,11 @@ public struct GPSolution: IterativeResult {
     /// - Throws: `.dimensionMismatch` for the wrong number of axes, `.nonFiniteData` for a NaN or
     ///   infinite coordinate.
     public func predict(onGrid axes: [[Double]]) throws -> [Double] {
+        try RoutineError.naming("GPSolution.predict(onGrid:)") { try unnamedPredict(onGrid: axes) }
+    }
+
+    /// `predict` without the routine name on its errors.
+    func unnamedPredict(onGrid axes: [[Double]]) throws -> [Double] {
         guard axes.count == dimension else {
             throw GaussianProcessPDEError.dimensionMismatch("\(axes.count) axes for a \(dimension)-D solution")
         }
@@ -103,6 +113,11 @@ public struct GPSolution: IterativeResult {
     /// Relative L2 error `‖u_pred − u‖₂ / ‖u‖₂` on an even grid of `points` points per dimension
     /// over the solution's box (300 in the paper).
     public func relativeError(exact: @Sendable ([Double]) -> Double, pointsPerDimension points: Int = 300) throws -> Double {
+        try RoutineError.naming("GPSolution.relativeError") { try unnamedRelativeError(exact: exact, pointsPerDimension: points) }
+    }
+
+    /// `relativeError` without the routine name on its errors.
+    func unnamedRelativeError(exact: @Sendable ([Double]) -> Double, pointsPerDimension points: Int = 300) throws -> Double {
         let axes = try grids.map { try Grid1D(lower: $0.lower, upper: $0.upper, count: points).points }
         let predicted = try predict(onGrid: axes)
         var num = 0.0, den = 0.0

@@ -22,6 +22,11 @@ public enum GroundCost: Sendable, Equatable {
     ///   a cost exceeds the double range (squared distances of points beyond about 1e154).
     /// - Complexity: O(n m d).
     public func matrix(_ x: Matrix, _ y: Matrix) throws -> Matrix {
+        try RoutineError.naming("GroundCost.matrix") { try unnamedMatrix(x, y) }
+    }
+
+    /// `matrix` without the routine name on its errors.
+    func unnamedMatrix(_ x: Matrix, _ y: Matrix) throws -> Matrix {
         guard x.columns == y.columns else {
             throw OptimalTransportError.supportMismatch("points of dimension \(x.columns) and \(y.columns)")
         }

@@ -41,6 +41,11 @@ public struct Sinkhorn: Sendable {
     /// - Throws: `OptimalTransportError.invalidParameter` for a regularization, tolerance or
     ///   iteration cap out of range.
     public func solve(_ problem: TransportProblem) throws -> TransportSolution {
+        try RoutineError.naming("Sinkhorn.solve") { try unnamedSolve(problem) }
+    }
+
+    /// `solve` without the routine name on its errors.
+    func unnamedSolve(_ problem: TransportProblem) throws -> TransportSolution {
         try regularization.validate()
         guard tolerance > 0, tolerance.isFinite else {
             throw OptimalTransportError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")

@@ -107,6 +107,11 @@ public struct SinkhornNewtonSparse: Sendable {
     /// Solves the entropic OT problem.
     /// - Throws: `OptimalTransportError.invalidParameter` for options out of range.
     public func solve(_ problem: TransportProblem) throws -> TransportSolution {
+        try RoutineError.naming("SinkhornNewtonSparse.solve") { try unnamedSolve(problem) }
+    }
+
+    /// `solve` without the routine name on its errors.
+    func unnamedSolve(_ problem: TransportProblem) throws -> TransportSolution {
         try validate()
         let clock = Stopwatch()
         let reduced = ReducedProblem(problem)

@@ -8,6 +8,11 @@ public enum Distortion {
     /// basis of `A`'s column space: `max(σ_max² − 1, 1 − σ_min²)`.
     /// - Throws: `SensitivitySamplingError` for bad input or a sample with `p ≠ 2`.
     public static func exactL2(_ a: Matrix, _ sample: RowSample) throws -> Double {
+        try RoutineError.naming("Distortion.exactL2") { try unnamedExactL2(a, sample) }
+    }
+
+    /// `exactL2` without the routine name on its errors.
+    static func unnamedExactL2(_ a: Matrix, _ sample: RowSample) throws -> Double {
         try Check.matrix(a, tall: false)
         guard sample.p == 2 else {
             throw SensitivitySamplingError.invalidParameter(name: "p", value: sample.p, requirement: "exactL2 needs a sample drawn for p = 2")
@@ -42,6 +47,11 @@ public enum Distortion {
     /// - Throws: `SensitivitySamplingError` for bad input.
     /// - Complexity: O((probes + ascent steps) · n d).
     public static func lowerBound(_ a: Matrix, _ sample: RowSample, probes: Int = 64, ascentSteps: Int = 40, seed: UInt64) throws -> Double {
+        try RoutineError.naming("Distortion.lowerBound") { try unnamedLowerBound(a, sample, probes: probes, ascentSteps: ascentSteps, seed: seed) }
+    }
+
+    /// `lowerBound` without the routine name on its errors.
+    static func unnamedLowerBound(_ a: Matrix, _ sample: RowSample, probes: Int = 64, ascentSteps: Int = 40, seed: UInt64) throws -> Double {
         try Check.matrix(a, tall: false)
         try Check.count(probes, name: "probes", atLeast: 0)
         try Check.count(ascentSteps, name: "ascentSteps", atLeast: 0)
@@ -120,6 +130,11 @@ public enum Distortion {
     /// monotone on each arc, so the breakpoints alone are exact.
     /// - Throws: `.dimensionMismatch` unless `A` has two columns.
     public static func planar(_ a: Matrix, _ sample: RowSample) throws -> Double {
+        try RoutineError.naming("Distortion.planar") { try unnamedPlanar(a, sample) }
+    }
+
+    /// `planar` without the routine name on its errors.
+    static func unnamedPlanar(_ a: Matrix, _ sample: RowSample) throws -> Double {
         try Check.matrix(a, tall: false)
         guard a.columns == 2 else { throw SensitivitySamplingError.dimensionMismatch("planar distortion needs d = 2, got \(a.columns)") }
         try Check.sample(sample, fitsRows: a.rows)
@@ -162,6 +177,11 @@ public enum Distortion {
     /// `‖A x̃ − b‖_p / min_x ‖Ax − b‖_p` where `x̃` minimizes the sampled objective `‖S(Ax − b)‖_p`.
     /// - Throws: `SensitivitySamplingError` for bad input.
     public static func regressionRatio(_ a: Matrix, _ b: [Double], _ sample: RowSample) throws -> Double {
+        try RoutineError.naming("Distortion.regressionRatio") { try unnamedRegressionRatio(a, b, sample) }
+    }
+
+    /// `regressionRatio` without the routine name on its errors.
+    static func unnamedRegressionRatio(_ a: Matrix, _ b: [Double], _ sample: RowSample) throws -> Double {
         try Check.matrix(a, tall: false)
         guard b.count == a.rows else {
             throw SensitivitySamplingError.dimensionMismatch("b has \(b.count) entries for \(a.rows) rows")

@@ -14,6 +14,11 @@ public enum LeverageScores {
     /// - Throws: `SensitivitySamplingError.emptyMatrix`, `.nonFiniteEntry`.
     /// - Complexity: O(n d²).
     public static func exact(_ a: Matrix) throws -> [Double] {
+        try RoutineError.naming("LeverageScores.exact") { try unnamedExact(a) }
+    }
+
+    /// `exact` without the routine name on its errors.
+    static func unnamedExact(_ a: Matrix) throws -> [Double] {
         try Check.matrix(a, tall: false)
         if a.rows >= a.columns, let q = try? choleskyQR(a) { return rowNorms(q) }
         let pivoted = try PivotedQR(a)
@@ -75,6 +80,11 @@ public enum LeverageScores {
     /// - Complexity: O(nnz(A) + k d² + n d r) with k = sketch rows, r = JL dimension — below the
     ///   O(n d²) of the exact scores when r ≪ d.
     public static func approximate(_ a: Matrix, sketchRows: Int? = nil, jlDimension: Int? = nil, seed: UInt64) throws -> [Double] {
+        try RoutineError.naming("LeverageScores.approximate") { try unnamedApproximate(a, sketchRows: sketchRows, jlDimension: jlDimension, seed: seed) }
+    }
+
+    /// `approximate` without the routine name on its errors.
+    static func unnamedApproximate(_ a: Matrix, sketchRows: Int? = nil, jlDimension: Int? = nil, seed: UInt64) throws -> [Double] {
         try Check.matrix(a)
         let n = a.rows, d = a.columns
         let k = sketchRows ?? max(4 * d, min(n, 2 * d * d))
@@ -111,6 +121,11 @@ public enum LeverageScores {
     /// - Throws: as `exact`; `.invalidParameter` for `λ < 0`.
     /// - Complexity: O(n d²).
     public static func ridge(_ a: Matrix, lambda: Double) throws -> [Double] {
+        try RoutineError.naming("LeverageScores.ridge") { try unnamedRidge(a, lambda: lambda) }
+    }
+
+    /// `ridge` without the routine name on its errors.
+    static func unnamedRidge(_ a: Matrix, lambda: Double) throws -> [Double] {
         try Check.matrix(a, tall: false)
         guard lambda >= 0, lambda.isFinite else {
             throw SensitivitySamplingError.invalidParameter(name: "lambda", value: lambda, requirement: "must be ≥ 0 and finite")

@@ -63,6 +63,11 @@ public struct LewisWeights: Sendable {
     ///   `p < 1`, tolerance ≤ 0, `maxIterations < 1`).
     /// - Complexity: O(n d²) per iteration.
     public func compute(_ a: Matrix) throws -> Result {
+        try RoutineError.naming("LewisWeights.compute") { try unnamedCompute(a) }
+    }
+
+    /// `compute` without the routine name on its errors.
+    func unnamedCompute(_ a: Matrix) throws -> Result {
         try Check.p(p)
         try Check.matrix(a, noZeroRows: true)
         guard tolerance > 0, tolerance.isFinite else {

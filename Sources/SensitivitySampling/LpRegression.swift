@@ -58,6 +58,11 @@ public struct LpRegression: Sendable {
     ///   mismatches, negative or non-finite row weights, `p < 1`).
     /// - Complexity: O(n d²) per iteration.
     public func solve(_ a: Matrix, _ b: [Double], rowWeights: [Double]? = nil) throws -> Result {
+        try RoutineError.naming("LpRegression.solve") { try unnamedSolve(a, b, rowWeights: rowWeights) }
+    }
+
+    /// `solve` without the routine name on its errors.
+    func unnamedSolve(_ a: Matrix, _ b: [Double], rowWeights: [Double]? = nil) throws -> Result {
         try Check.p(p)
         guard tolerance > 0, tolerance.isFinite else {
             throw SensitivitySamplingError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")

@@ -56,6 +56,11 @@ public enum Sampler {
     /// - Throws: `.invalidParameter` for an empty, negative, non-finite or all-zero score vector,
     ///   or a target size ≤ 0 or above the number of rows with positive score.
     public static func probabilities(scores s: [Double], expectedSize m: Double) throws -> [Double] {
+        try RoutineError.naming("Sampler.probabilities") { try unnamedProbabilities(scores: s, expectedSize: m) }
+    }
+
+    /// `probabilities` without the routine name on its errors.
+    static func unnamedProbabilities(scores s: [Double], expectedSize m: Double) throws -> [Double] {
         guard !s.isEmpty else { throw SensitivitySamplingError.emptyMatrix }
         if let bad = s.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
             throw SensitivitySamplingError.invalidParameter(name: "scores[\(bad)]", value: s[bad], requirement: "must be finite and ≥ 0")
@@ -87,6 +92,11 @@ public enum Sampler {
     /// and scaled by `q_i^{−1/p}`.
     /// - Throws: as `probabilities`; `.invalidParameter` for `p < 1`.
     public static func bernoulli(scores: [Double], expectedSize: Double, p: Double, seed: UInt64) throws -> RowSample {
+        try RoutineError.naming("Sampler.bernoulli") { try unnamedBernoulli(scores: scores, expectedSize: expectedSize, p: p, seed: seed) }
+    }
+
+    /// `bernoulli` without the routine name on its errors.
+    static func unnamedBernoulli(scores: [Double], expectedSize: Double, p: Double, seed: UInt64) throws -> RowSample {
         try Check.p(p)
         let q = try probabilities(scores: scores, expectedSize: expectedSize)
         var g = Xoshiro256StarStar(seed: seed)
@@ -103,6 +113,11 @@ public enum Sampler {
     /// times gets weight `(k / (draws π_i))^{1/p}`.
     /// - Throws: `.invalidParameter` for bad scores, `draws < 1` or `p < 1`.
     public static func withReplacement(scores s: [Double], draws: Int, p: Double, seed: UInt64) throws -> RowSample {
+        try RoutineError.naming("Sampler.withReplacement") { try unnamedWithReplacement(scores: s, draws: draws, p: p, seed: seed) }
+    }
+
+    /// `withReplacement` without the routine name on its errors.
+    static func unnamedWithReplacement(scores s: [Double], draws: Int, p: Double, seed: UInt64) throws -> RowSample {
         try Check.p(p)
         guard draws >= 1 else { throw SensitivitySamplingError.invalidParameter(name: "draws", value: Double(draws), requirement: "must be ≥ 1") }
         let table: AliasTable
@@ -143,6 +158,11 @@ public struct SensitivitySampler: Sendable {
     /// The importance scores of the scheme (for `.rootLeverage`, the first round's).
     /// - Throws: `SensitivitySamplingError` for bad input.
     public func scores(_ a: Matrix) throws -> [Double] {
+        try RoutineError.naming("SensitivitySampler.scores") { try unnamedScores(a) }
+    }
+
+    /// `scores` without the routine name on its errors.
+    func unnamedScores(_ a: Matrix) throws -> [Double] {
         try Check.p(p)
         try Check.matrix(a, noZeroRows: scheme != .uniform && scheme != .leverage)
         let n = a.rows
@@ -179,6 +199,11 @@ public struct SensitivitySampler: Sendable {
     /// A Bernoulli sample of expected size `expectedSize` (recursive for `.rootLeverage`).
     /// - Throws: `SensitivitySamplingError` for bad input or a target size ≤ 0 or > n.
     public func sample(_ a: Matrix, expectedSize m: Double, seed: UInt64) throws -> RowSample {
+        try RoutineError.naming("SensitivitySampler.sample") { try unnamedSample(a, expectedSize: m, seed: seed) }
+    }
+
+    /// `sample` without the routine name on its errors.
+    func unnamedSample(_ a: Matrix, expectedSize m: Double, seed: UInt64) throws -> RowSample {
         guard m > 0, m <= Double(a.rows) else {
             throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "must be in (0, n] with n = \(a.rows)")
         }

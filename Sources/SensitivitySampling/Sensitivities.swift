@@ -52,6 +52,13 @@ public enum Sensitivities {
     public static func exact(_ a: Matrix, p: Double, rowTolerance: Double = defaultRowTolerance,
                              maxRowIterations: Int = defaultMaxRowIterations,
                              threads: Int = Parallel.processorCount) throws -> Scores {
+        try RoutineError.naming("Sensitivities.exact") { try unnamedExact(a, p: p, rowTolerance: rowTolerance, maxRowIterations: maxRowIterations, threads: threads) }
+    }
+
+    /// `exact` without the routine name on its errors.
+    static func unnamedExact(_ a: Matrix, p: Double, rowTolerance: Double = defaultRowTolerance,
+                             maxRowIterations: Int = defaultMaxRowIterations,
+                             threads: Int = Parallel.processorCount) throws -> Scores {
         try Check.p(p)
         try Check.matrix(a, noZeroRows: true)
         try checkRowOptions(rowTolerance, maxRowIterations)
@@ -71,6 +78,14 @@ public enum Sensitivities {
     /// this is a (1 ± ε) approximation of every `σ_i`.
     /// - Throws: as `exact`; `.invalidParameter` for a sample size out of range.
     public static func approximate(_ a: Matrix, p: Double, sampleSize: Int, seed: UInt64,
+                                   rowTolerance: Double = defaultRowTolerance,
+                                   maxRowIterations: Int = defaultMaxRowIterations,
+                                   threads: Int = Parallel.processorCount) throws -> Scores {
+        try RoutineError.naming("Sensitivities.approximate") { try unnamedApproximate(a, p: p, sampleSize: sampleSize, seed: seed, rowTolerance: rowTolerance, maxRowIterations: maxRowIterations, threads: threads) }
+    }
+
+    /// `approximate` without the routine name on its errors.
+    static func unnamedApproximate(_ a: Matrix, p: Double, sampleSize: Int, seed: UInt64,
                                    rowTolerance: Double = defaultRowTolerance,
                                    maxRowIterations: Int = defaultMaxRowIterations,
                                    threads: Int = Parallel.processorCount) throws -> Scores {

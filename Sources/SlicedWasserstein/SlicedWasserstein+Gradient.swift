@@ -14,6 +14,12 @@ extension SlicedWasserstein {
     /// - Complexity: that of `estimate` plus one `n × L × d` GEMM.
     public func gradient(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> (estimate: SlicedWassersteinEstimate, gradient: Matrix) {
+        try RoutineError.naming("SlicedWasserstein.gradient") { try unnamedGradient(mu, nu, seed: seed, fixedCoefficients: fixedCoefficients) }
+    }
+
+    /// `gradient` without the routine name on its errors.
+    func unnamedGradient(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
+                         fixedCoefficients: [Double]? = nil) throws -> (estimate: SlicedWassersteinEstimate, gradient: Matrix) {
         let clock = Stopwatch()
         let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
@@ -101,6 +107,11 @@ public struct SlicedWassersteinFlow: Sendable {
     /// its directions from `seed + t`.
     /// - Throws: `SlicedWassersteinError` for invalid inputs or parameters.
     public func run(source: EmpiricalMeasure, target: EmpiricalMeasure, seed: UInt64) throws -> Result {
+        try RoutineError.naming("SlicedWassersteinFlow.run") { try unnamedRun(source: source, target: target, seed: seed) }
+    }
+
+    /// `run` without the routine name on its errors.
+    func unnamedRun(source: EmpiricalMeasure, target: EmpiricalMeasure, seed: UInt64) throws -> Result {
         guard learningRate > 0, learningRate.isFinite else {
             throw SlicedWassersteinError.invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive and finite")
         }

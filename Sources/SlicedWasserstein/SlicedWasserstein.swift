@@ -49,6 +49,12 @@ public struct SlicedWasserstein: Sendable {
     /// - Complexity: O(L (n + m) d) for the projections (GEMM) plus O(L (n + m)) for the sorts.
     public func estimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
+        try RoutineError.naming("SlicedWasserstein.estimate") { try unnamedEstimate(mu, nu, seed: seed, fixedCoefficients: fixedCoefficients) }
+    }
+
+    /// `estimate` without the routine name on its errors.
+    func unnamedEstimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
+                         fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
         let clock = Stopwatch()
         let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// The Wasserstein distance between one-dimensional discrete measures, `W_p^p(μ, ν)` for `p ≥ 1`.
 ///
@@ -12,6 +13,12 @@ public enum Wasserstein1D {
     ///   weights of the wrong length, `p < 1`; `.nonFiniteResult` when `W_p^p` overflows.
     /// - Complexity: O((n + m) log(n + m)) (radix sort, then a merge).
     public static func powered(_ a: [Double], _ b: [Double], weightsA: [Double]? = nil, weightsB: [Double]? = nil,
+                               p: Double = 2) throws -> Double {
+        try RoutineError.naming("Wasserstein1D.powered") { try unnamedPowered(a, b, weightsA: weightsA, weightsB: weightsB, p: p) }
+    }
+
+    /// `powered` without the routine name on its errors.
+    static func unnamedPowered(_ a: [Double], _ b: [Double], weightsA: [Double]? = nil, weightsB: [Double]? = nil,
                                p: Double = 2) throws -> Double {
         guard p >= 1, p.isFinite else {
             throw SlicedWassersteinError.invalidParameter(name: "p", value: p, requirement: "must be ≥ 1 and finite")

@@ -25,3 +25,29 @@ final class HostileInputTests: XCTestCase {
         assertThrows(["probes", "≥ 0"]) { try Distortion.lowerBound(a, sample, probes: -5, seed: 0) }
     }
 }
+
+/// Failures name the public routine the caller called, with the typed cause inside.
+final class RoutineErrorTests: XCTestCase {
+    func testErrorsNameTheRoutineAndKeepTheTypedCause() throws {
+        var g = Xoshiro256StarStar(seed: 9)
+        var a = Matrix.randomNormal(rows: 10, columns: 3, using: &g)
+        a[4, 1] = .nan
+        do {
+            _ = try LewisWeights(p: 1).compute(a)
+            XCTFail("expected an error")
+        } catch let error as RoutineError {
+            XCTAssertEqual(error.routine, "LewisWeights.compute")
+            XCTAssertEqual(error.rootCause as? SensitivitySamplingError, .nonFiniteEntry(row: 4, column: 1))
+            XCTAssertTrue(String(describing: error).hasPrefix("LewisWeights.compute: "))
+        }
+        // A nested public routine: the chain reads from the caller's routine down.
+        do {
+            _ = try SensitivitySampler(scheme: .lewis, p: 1).sample(a, expectedSize: 5, seed: 1)
+            XCTFail("expected an error")
+        } catch let error as RoutineError {
+            XCTAssertEqual(error.routine, "SensitivitySampler.sample")
+            XCTAssertTrue(String(describing: error).hasPrefix("SensitivitySampler.sample: SensitivitySampler.scores: "), "\(error)")
+            XCTAssertEqual(error.rootCause as? SensitivitySamplingError, .nonFiniteEntry(row: 4, column: 1))
+        }
+    }
+}
