@@ -75,7 +75,7 @@ int cvk_best_level(void) {
 #define CVK_DISPATCH(level, name, ...) \
     ((level) == CVK_LEVEL_AVX2_FMA ? cvk_avx2_##name(__VA_ARGS__) : cvk_portable_##name(__VA_ARGS__))
 #else
-#define CVK_DISPATCH(level, name, ...) cvk_portable_##name(__VA_ARGS__)
+#define CVK_DISPATCH(level, name, ...) ((void)(level), cvk_portable_##name(__VA_ARGS__))
 #endif
 
 void cvk_exp(int level, const double *x, double *y, ptrdiff_t n) { CVK_DISPATCH(level, exp, x, y, n); }
