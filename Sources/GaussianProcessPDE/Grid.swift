@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// An even grid of `count ≥ 3` points on `[lower, upper]` (both ends included).
 public struct Grid1D: Sendable, Equatable {
     /// Left end.
@@ -13,16 +15,22 @@ public struct Grid1D: Sendable, Equatable {
     /// - Throws: `GaussianProcessPDEError.invalidGrid` for fewer than 3 or more than `maxCount`
     ///   points, or a non-finite or empty interval.
     public init(lower: Double, upper: Double, count: Int) throws {
-        guard count >= 3 else { throw GaussianProcessPDEError.invalidGrid("needs at least 3 points, got \(count)") }
-        guard count <= Grid1D.maxCount else {
-            throw GaussianProcessPDEError.invalidGrid("\(count) points is more than the \(Grid1D.maxCount) a grid may have")
+        do {
+            guard count >= 3 else { throw GaussianProcessPDEError.invalidGrid("needs at least 3 points, got \(count)") }
+            guard count <= Grid1D.maxCount else {
+                throw GaussianProcessPDEError.invalidGrid("\(count) points is more than the \(Grid1D.maxCount) a grid may have")
+            }
+            guard lower.isFinite, upper.isFinite, upper > lower else {
+                throw GaussianProcessPDEError.invalidGrid("interval [\(lower), \(upper)] is empty or not finite")
+            }
+            self.lower = lower
+            self.upper = upper
+            self.count = count
+        } catch let error as RoutineError where error.routine == "Grid1D.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "Grid1D.init", underlying: error)
         }
-        guard lower.isFinite, upper.isFinite, upper > lower else {
-            throw GaussianProcessPDEError.invalidGrid("interval [\(lower), \(upper)] is empty or not finite")
-        }
-        self.lower = lower
-        self.upper = upper
-        self.count = count
     }
 
     /// Spacing `(upper − lower)/(count − 1)`.

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Foundation
 
 /// The differential operators of the benchmark problems.
@@ -35,27 +36,39 @@ public struct PDEProblem: Sendable {
     public init(name: String, pde: PDEOperator, domain: [ClosedRange<Double>],
                 source: @escaping @Sendable ([Double]) -> Double, boundary: @escaping @Sendable ([Double]) -> Double,
                 solution: (@Sendable ([Double]) -> Double)? = nil) throws {
-        guard !domain.isEmpty else {
-            throw GaussianProcessPDEError.dimensionMismatch("the domain needs at least one interval")
+        do {
+            guard !domain.isEmpty else {
+                throw GaussianProcessPDEError.dimensionMismatch("the domain needs at least one interval")
+            }
+            if case .advection = pde, domain.count != 2 {
+                throw GaussianProcessPDEError.dimensionMismatch("advection needs a 2-D domain (x, t)")
+            }
+            for d in domain where !(d.lowerBound.isFinite && d.upperBound.isFinite && d.upperBound > d.lowerBound) {
+                throw GaussianProcessPDEError.invalidGrid("interval \(d) is empty or not finite")
+            }
+            self.name = name
+            self.pde = pde
+            self.domain = domain
+            self.source = source
+            self.boundary = boundary
+            self.solution = solution
+        } catch let error as RoutineError where error.routine == "PDEProblem.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "PDEProblem.init", underlying: error)
         }
-        if case .advection = pde, domain.count != 2 {
-            throw GaussianProcessPDEError.dimensionMismatch("advection needs a 2-D domain (x, t)")
-        }
-        for d in domain where !(d.lowerBound.isFinite && d.upperBound.isFinite && d.upperBound > d.lowerBound) {
-            throw GaussianProcessPDEError.invalidGrid("interval \(d) is empty or not finite")
-        }
-        self.name = name
-        self.pde = pde
-        self.domain = domain
-        self.source = source
-        self.boundary = boundary
-        self.solution = solution
     }
 
     /// A problem with a manufactured solution: the boundary data are the solution itself.
     public init(name: String, pde: PDEOperator, domain: [ClosedRange<Double>],
                 solution: @escaping @Sendable ([Double]) -> Double, source: @escaping @Sendable ([Double]) -> Double) throws {
-        try self.init(name: name, pde: pde, domain: domain, source: source, boundary: solution, solution: solution)
+        do {
+            try self.init(name: name, pde: pde, domain: domain, source: source, boundary: solution, solution: solution)
+        } catch let error as RoutineError where error.routine == "PDEProblem.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "PDEProblem.init", underlying: error)
+        }
     }
 
     /// Dimension of the domain.

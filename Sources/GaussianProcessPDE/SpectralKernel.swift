@@ -39,28 +39,34 @@ public struct SpectralKernel: Sendable, Equatable {
     ///   values, non-zero frequencies for a baseline family, or a frequency or scale above
     ///   `1e60` (beyond which the fourth derivative overflows).
     public init(family: KernelFamily, logWeights: [Double], logScales: [Double], frequencies: [Double]) throws {
-        guard !logWeights.isEmpty else { throw GaussianProcessPDEError.invalidKernel("a kernel needs at least one component (Q = 0)") }
-        guard logScales.count == logWeights.count, frequencies.count == logWeights.count else {
-            throw GaussianProcessPDEError.invalidKernel("\(logWeights.count) weights, \(logScales.count) scales, \(frequencies.count) frequencies")
-        }
-        for (name, values) in [("log weight", logWeights), ("log scale", logScales), ("frequency", frequencies)] {
-            if let i = values.firstIndex(where: { !$0.isFinite }) {
-                throw GaussianProcessPDEError.invalidKernel("\(name) of component \(i) is \(values[i])")
+        do {
+            guard !logWeights.isEmpty else { throw GaussianProcessPDEError.invalidKernel("a kernel needs at least one component (Q = 0)") }
+            guard logScales.count == logWeights.count, frequencies.count == logWeights.count else {
+                throw GaussianProcessPDEError.invalidKernel("\(logWeights.count) weights, \(logScales.count) scales, \(frequencies.count) frequencies")
             }
+            for (name, values) in [("log weight", logWeights), ("log scale", logScales), ("frequency", frequencies)] {
+                if let i = values.firstIndex(where: { !$0.isFinite }) {
+                    throw GaussianProcessPDEError.invalidKernel("\(name) of component \(i) is \(values[i])")
+                }
+            }
+            if !family.learnsFrequencies, frequencies.contains(where: { $0 != 0 }) {
+                throw GaussianProcessPDEError.invalidKernel("\(family) has no frequencies (they must be 0)")
+            }
+            if let i = frequencies.firstIndex(where: { abs(2 * Double.pi * $0) > SpectralKernel.maxRate }) {
+                throw GaussianProcessPDEError.invalidKernel("frequency of component \(i) is \(frequencies[i]): |2πμ| must be at most \(SpectralKernel.maxRate)")
+            }
+            if let i = logScales.firstIndex(where: { $0 > Foundation.log(SpectralKernel.maxRate) }) {
+                throw GaussianProcessPDEError.invalidKernel("log scale of component \(i) is \(logScales[i]): the scale must be at most \(SpectralKernel.maxRate)")
+            }
+            self.family = family
+            self.logWeights = logWeights
+            self.logScales = logScales
+            self.frequencies = frequencies
+        } catch let error as RoutineError where error.routine == "SpectralKernel.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "SpectralKernel.init", underlying: error)
         }
-        if !family.learnsFrequencies, frequencies.contains(where: { $0 != 0 }) {
-            throw GaussianProcessPDEError.invalidKernel("\(family) has no frequencies (they must be 0)")
-        }
-        if let i = frequencies.firstIndex(where: { abs(2 * Double.pi * $0) > SpectralKernel.maxRate }) {
-            throw GaussianProcessPDEError.invalidKernel("frequency of component \(i) is \(frequencies[i]): |2πμ| must be at most \(SpectralKernel.maxRate)")
-        }
-        if let i = logScales.firstIndex(where: { $0 > Foundation.log(SpectralKernel.maxRate) }) {
-            throw GaussianProcessPDEError.invalidKernel("log scale of component \(i) is \(logScales[i]): the scale must be at most \(SpectralKernel.maxRate)")
-        }
-        self.family = family
-        self.logWeights = logWeights
-        self.logScales = logScales
-        self.frequencies = frequencies
     }
 
     /// The reference code's start: `Q` components, `w = 1/Q`, scale 1, `μ` evenly on `[0, F]`.

@@ -18,27 +18,33 @@ public struct DiscreteMeasure: Sendable {
     ///   it, so they would too), `.supportMismatch` (support rows ≠ number of weights, or non-finite
     ///   points).
     public init(weights: [Double], support: Matrix? = nil, name: String = "measure") throws {
-        guard !weights.isEmpty else { throw OptimalTransportError.emptyMeasure(name) }
-        for (i, w) in weights.enumerated() {
-            guard w.isFinite else { throw OptimalTransportError.nonFiniteWeight(measure: name, index: i) }
-            guard w >= 0 else { throw OptimalTransportError.negativeWeight(measure: name, index: i, value: w) }
-        }
-        let total = weights.reduce(0, +)
-        guard total > 0 else { throw OptimalTransportError.zeroMass(name) }
-        guard total.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "\(name) weights", value: total,
-                                                        requirement: "the total mass must be finite (rescale the weights)")
-        }
-        if let s = support {
-            guard s.rows == weights.count else {
-                throw OptimalTransportError.supportMismatch("\(name) has \(weights.count) weights but \(s.rows) support points")
+        do {
+            guard !weights.isEmpty else { throw OptimalTransportError.emptyMeasure(name) }
+            for (i, w) in weights.enumerated() {
+                guard w.isFinite else { throw OptimalTransportError.nonFiniteWeight(measure: name, index: i) }
+                guard w >= 0 else { throw OptimalTransportError.negativeWeight(measure: name, index: i, value: w) }
             }
-            if let bad = Validate.firstNonFiniteIndex(s) {
-                throw OptimalTransportError.supportMismatch("\(name) support point \(bad.row) has a non-finite coordinate \(bad.column)")
+            let total = weights.reduce(0, +)
+            guard total > 0 else { throw OptimalTransportError.zeroMass(name) }
+            guard total.isFinite else {
+                throw OptimalTransportError.invalidParameter(name: "\(name) weights", value: total,
+                                                            requirement: "the total mass must be finite (rescale the weights)")
             }
+            if let s = support {
+                guard s.rows == weights.count else {
+                    throw OptimalTransportError.supportMismatch("\(name) has \(weights.count) weights but \(s.rows) support points")
+                }
+                if let bad = Validate.firstNonFiniteIndex(s) {
+                    throw OptimalTransportError.supportMismatch("\(name) support point \(bad.row) has a non-finite coordinate \(bad.column)")
+                }
+            }
+            self.weights = weights
+            self.support = support
+        } catch let error as RoutineError where error.routine == "DiscreteMeasure.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "DiscreteMeasure.init", underlying: error)
         }
-        self.weights = weights
-        self.support = support
     }
 
     /// `n` points with equal weights `1/n` (points as the rows of `support`).

@@ -32,53 +32,71 @@ public struct TransportProblem: Sendable {
     ///   weights, masses that differ, a cost of the wrong shape, NaN/Inf or negative costs.
     public init(source: [Double], target: [Double], cost: Matrix,
                 normalizeCost: Bool = false, massTolerance: Double = 1e-9) throws {
-        let r = try DiscreteMeasure(weights: source, name: "source")
-        let c = try DiscreteMeasure(weights: target, name: "target")
-        try self.init(source: r, target: c, cost: cost, normalizeCost: normalizeCost, massTolerance: massTolerance)
+        do {
+            let r = try DiscreteMeasure(weights: source, name: "source")
+            let c = try DiscreteMeasure(weights: target, name: "target")
+            try self.init(source: r, target: c, cost: cost, normalizeCost: normalizeCost, massTolerance: massTolerance)
+        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "TransportProblem.init", underlying: error)
+        }
     }
 
     /// A problem between two validated measures with an explicit cost matrix.
     public init(source: DiscreteMeasure, target: DiscreteMeasure, cost: Matrix,
                 normalizeCost: Bool = false, massTolerance: Double = 1e-9) throws {
-        guard massTolerance >= 0, massTolerance.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "massTolerance", value: massTolerance, requirement: "must be ≥ 0 and finite")
-        }
-        let ms = source.totalMass, mt = target.totalMass
-        guard abs(ms - mt) <= massTolerance * max(ms, mt) else {
-            throw OptimalTransportError.massMismatch(source: ms, target: mt, tolerance: massTolerance)
-        }
-        guard cost.rows == source.count, cost.columns == target.count else {
-            throw OptimalTransportError.costShapeMismatch(rows: cost.rows, columns: cost.columns,
-                                                         expectedRows: source.count, expectedColumns: target.count)
-        }
-        if let bad = Validate.firstNonFiniteIndex(cost) {
-            throw OptimalTransportError.nonFiniteCost(row: bad.row, column: bad.column)
-        }
-        var largest = 0.0
-        for j in 0..<cost.columns {
-            for i in 0..<cost.rows {
-                let v = cost[i, j]
-                if v < 0 { throw OptimalTransportError.negativeCost(row: i, column: j, value: v) }
-                largest = max(largest, v)
+        do {
+            guard massTolerance >= 0, massTolerance.isFinite else {
+                throw OptimalTransportError.invalidParameter(name: "massTolerance", value: massTolerance, requirement: "must be ≥ 0 and finite")
             }
+            let ms = source.totalMass, mt = target.totalMass
+            guard abs(ms - mt) <= massTolerance * max(ms, mt) else {
+                throw OptimalTransportError.massMismatch(source: ms, target: mt, tolerance: massTolerance)
+            }
+            guard cost.rows == source.count, cost.columns == target.count else {
+                throw OptimalTransportError.costShapeMismatch(rows: cost.rows, columns: cost.columns,
+                                                             expectedRows: source.count, expectedColumns: target.count)
+            }
+            if let bad = Validate.firstNonFiniteIndex(cost) {
+                throw OptimalTransportError.nonFiniteCost(row: bad.row, column: bad.column)
+            }
+            var largest = 0.0
+            for j in 0..<cost.columns {
+                for i in 0..<cost.rows {
+                    let v = cost[i, j]
+                    if v < 0 { throw OptimalTransportError.negativeCost(row: i, column: j, value: v) }
+                    largest = max(largest, v)
+                }
+            }
+            let scale = normalizeCost && largest > 0 ? largest : 1
+            self.source = source.weights
+            self.target = target.weights
+            self.cost = scale == 1 ? cost : cost.scaled(by: 1 / scale)
+            self.costScale = scale
+            self.mass = ms
+        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "TransportProblem.init", underlying: error)
         }
-        let scale = normalizeCost && largest > 0 ? largest : 1
-        self.source = source.weights
-        self.target = target.weights
-        self.cost = scale == 1 ? cost : cost.scaled(by: 1 / scale)
-        self.costScale = scale
-        self.mass = ms
     }
 
     /// A problem between two measures with support points and a ground cost.
     /// - Throws: as the other initializers, and `.supportMismatch` when a support is missing.
     public init(source: DiscreteMeasure, target: DiscreteMeasure, groundCost: GroundCost,
                 normalizeCost: Bool = false, massTolerance: Double = 1e-9) throws {
-        guard let x = source.support, let y = target.support else {
-            throw OptimalTransportError.supportMismatch("a ground cost needs support points for both measures")
+        do {
+            guard let x = source.support, let y = target.support else {
+                throw OptimalTransportError.supportMismatch("a ground cost needs support points for both measures")
+            }
+            try self.init(source: source, target: target, cost: try groundCost.matrix(x, y),
+                          normalizeCost: normalizeCost, massTolerance: massTolerance)
+        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "TransportProblem.init", underlying: error)
         }
-        try self.init(source: source, target: target, cost: try groundCost.matrix(x, y),
-                      normalizeCost: normalizeCost, massTolerance: massTolerance)
     }
 
     /// Number of source bins `n`.

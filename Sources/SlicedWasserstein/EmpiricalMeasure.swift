@@ -19,46 +19,52 @@ public struct EmpiricalMeasure: Sendable {
     /// - Throws: `SlicedWassersteinError.emptyMeasure`, `.nonFinitePoint`, `.invalidWeight`,
     ///   `.zeroMass`, `.dimensionMismatch` (weights count ≠ number of points).
     public init(points: Matrix, weights: [Double]? = nil, name: String = "measure") throws {
-        guard points.rows > 0, points.columns > 0 else { throw SlicedWassersteinError.emptyMeasure(name) }
-        if let bad = Validate.firstNonFiniteIndex(points) {
-            throw SlicedWassersteinError.nonFinitePoint(measure: name, row: bad.row, column: bad.column)
-        }
-        let n = points.rows
-        if let w = weights {
-            guard w.count == n else {
-                throw SlicedWassersteinError.dimensionMismatch("\(name) has \(n) points but \(w.count) weights")
+        do {
+            guard points.rows > 0, points.columns > 0 else { throw SlicedWassersteinError.emptyMeasure(name) }
+            if let bad = Validate.firstNonFiniteIndex(points) {
+                throw SlicedWassersteinError.nonFinitePoint(measure: name, row: bad.row, column: bad.column)
             }
-            for (i, v) in w.enumerated() where !(v.isFinite && v >= 0) {
-                throw SlicedWassersteinError.invalidWeight(measure: name, index: i, value: v)
+            let n = points.rows
+            if let w = weights {
+                guard w.count == n else {
+                    throw SlicedWassersteinError.dimensionMismatch("\(name) has \(n) points but \(w.count) weights")
+                }
+                for (i, v) in w.enumerated() where !(v.isFinite && v >= 0) {
+                    throw SlicedWassersteinError.invalidWeight(measure: name, index: i, value: v)
+                }
+                // Divide by the largest weight first: the total of weights near 1e308 overflows, the
+                // normalized weights do not.
+                let largest = w.max() ?? 0
+                guard largest > 0 else { throw SlicedWassersteinError.zeroMass(name) }
+                let scaled = w.map { $0 / largest }
+                let total = Summation.compensated(scaled)
+                self.weights = scaled.map { $0 / total }
+                let first = w[0]
+                isUniform = w.allSatisfy { $0 == first }
+            } else {
+                self.weights = [Double](repeating: 1 / Double(n), count: n)
+                isUniform = true
             }
-            // Divide by the largest weight first: the total of weights near 1e308 overflows, the
-            // normalized weights do not.
-            let largest = w.max() ?? 0
-            guard largest > 0 else { throw SlicedWassersteinError.zeroMass(name) }
-            let scaled = w.map { $0 / largest }
-            let total = Summation.compensated(scaled)
-            self.weights = scaled.map { $0 / total }
-            let first = w[0]
-            isUniform = w.allSatisfy { $0 == first }
-        } else {
-            self.weights = [Double](repeating: 1 / Double(n), count: n)
-            isUniform = true
-        }
-        self.points = points
-        let d = points.columns
-        var m = [Double](repeating: 0, count: d)
-        var trace = 0.0
-        let w = self.weights
-        points.withUnsafeBufferPointer { x in
-            for k in 0..<d {
-                var s = 0.0
-                for i in 0..<n { s += w[i] * x[i + k * n] }
-                m[k] = s
-                for i in 0..<n { let v = x[i + k * n] - s; trace += w[i] * v * v }
+            self.points = points
+            let d = points.columns
+            var m = [Double](repeating: 0, count: d)
+            var trace = 0.0
+            let w = self.weights
+            points.withUnsafeBufferPointer { x in
+                for k in 0..<d {
+                    var s = 0.0
+                    for i in 0..<n { s += w[i] * x[i + k * n] }
+                    m[k] = s
+                    for i in 0..<n { let v = x[i + k * n] - s; trace += w[i] * v * v }
+                }
             }
+            mean = m
+            covarianceTrace = trace
+        } catch let error as RoutineError where error.routine == "EmpiricalMeasure.init" {
+            throw error
+        } catch {
+            throw RoutineError(routine: "EmpiricalMeasure.init", underlying: error)
         }
-        mean = m
-        covarianceTrace = trace
     }
 
     /// Number of points.

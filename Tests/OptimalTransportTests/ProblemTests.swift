@@ -79,3 +79,17 @@ final class ProblemTests: XCTestCase {
         assertThrows(["negative"]) { try TransportProblem.grid(source: a.scaled(by: -1), target: b) }
     }
 }
+
+/// Constructors name themselves too, with the chain down to the typed cause.
+final class ConstructorErrorTests: XCTestCase {
+    func testProblemConstructorsNameTheRoutine() throws {
+        do {
+            _ = try TransportProblem(source: [0.5, .nan], target: [0.5, 0.5], cost: Matrix(rows: 2, columns: 2))
+            XCTFail("expected an error")
+        } catch let error as RoutineError {
+            XCTAssertEqual(error.routine, "TransportProblem.init")
+            XCTAssertTrue(String(describing: error).hasPrefix("TransportProblem.init: DiscreteMeasure.init: source weight at index 1"), "\(error)")
+            XCTAssertEqual(error.rootCause as? OptimalTransportError, .nonFiniteWeight(measure: "source", index: 1))
+        }
+    }
+}
