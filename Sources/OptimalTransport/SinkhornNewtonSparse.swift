@@ -31,6 +31,29 @@ public struct SinkhornNewtonSparse: Sendable {
     static let maxNewtonResidual = 0.9
     /// Consecutive Newton stalls after which Sinkhorn alone finishes the solve.
     static let stallsBeforeSinkhornFinishes = 20
+    /// The first Levenberg–Marquardt damping μ after an undamped step failed.
+    static let initialDamping = 1e-4
+    /// Factor by which μ grows after a failed or short step and shrinks after a full one.
+    static let dampingFactor = 10.0
+    /// Below this μ is dropped to 0 (the undamped Newton step).
+    static let negligibleDamping = 1e-10
+    /// An accepted step shorter than this is a sign of a poor model: μ grows.
+    static let shortStep = 0.25
+    /// No trial step changes a plan entry by more than `e^maxLogChange`.
+    static let maxLogChange = 20.0
+    /// Multiplicative plan updates since the last rebuild that could have grown a flushed entry
+    /// by more than `e^maxDriftBeforeRefresh` trigger a rebuild from the potentials.
+    static let maxDriftBeforeRefresh = 40.0
+
+    /// μ after a failed or short step.
+    static func raised(_ damping: Double, cap: Double) -> Double {
+        min(cap, damping == 0 ? initialDamping : damping * dampingFactor)
+    }
+
+    /// μ after a full step.
+    static func lowered(_ damping: Double) -> Double {
+        damping <= negligibleDamping ? 0 : damping / dampingFactor
+    }
 
     /// The regularization (`ε` or `η`).
     public var regularization: Regularization
@@ -208,12 +231,12 @@ public struct SinkhornNewtonSparse: Sendable {
                 } catch {
                     cgSolves.record(iterations: 0, converged: false, criterion: .infinity)
                     if damping >= maxDamping { break }
-                    damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
+                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
                     continue
                 }
                 guard solve.relativeResidual <= SinkhornNewtonSparse.maxNewtonResidual, solve.solution.allSatisfy({ $0.isFinite }) else {
                     if damping >= maxDamping { break }
-                    damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
+                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
                     continue
                 }
                 cgIterations += solve.iterations
@@ -227,7 +250,7 @@ public struct SinkhornNewtonSparse: Sendable {
                 let linear = zip(r, dx).reduce(0) { $0 + $1.0 * $1.1 } + zip(c, dy).reduce(0) { $0 + $1.0 * $1.1 }
                 // Never try a step that changes some plan entry by more than e^20.
                 let reach = eta * ((dx.map(abs).max() ?? 0) + (dy.map(abs).max() ?? 0))
-                var t = min(1, 20 / max(reach, 1e-300))
+                var t = min(1, SinkhornNewtonSparse.maxLogChange / max(reach, 1e-300))
                 if slope > 0 {
                     for _ in 0..<maxBacktracks {
                         let (decrease, magnitude, maxExponent) = trialStep(dx: dx, dy: dy, t: t, eta: eta, n: n, m: m,
@@ -244,7 +267,7 @@ public struct SinkhornNewtonSparse: Sendable {
                             // once the updates since the last rebuild could have grown one by e^40,
                             // rebuild P from the potentials so that it can reappear.
                             drift += maxExponent
-                            if drift > 40 {
+                            if drift > SinkhornNewtonSparse.maxDriftBeforeRefresh {
                                 recomputePlan()
                                 planRefreshes += 1
                                 drift = 0
@@ -257,12 +280,12 @@ public struct SinkhornNewtonSparse: Sendable {
                 }
                 if step == 0 {
                     if damping >= maxDamping { break }
-                    damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
+                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
                 } else if step == 1 {
-                    damping = damping <= 1e-10 ? 0 : damping / 10
-                } else if step < 0.25 {
+                    damping = SinkhornNewtonSparse.lowered(damping)
+                } else if step < SinkhornNewtonSparse.shortStep {
                     // Accepted, but far from a full step: the model is poor at this distance.
-                    damping = min(maxDamping, damping == 0 ? 1e-4 : damping * 10)
+                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
                 }
             }
             if step == 0 {
