@@ -48,7 +48,7 @@ public enum Sensitivities {
     ///   - maxRowIterations: iteration cap of each row's problem.
     ///   - threads: rows are split over this many threads. With more than one, OpenBLAS runs
     ///     single-threaded for the duration of the call (each row's products are small, and nested
-    ///     BLAS threads made the rows 2–4× slower); OpenBLAS's thread count is process-wide, so
+    ///     BLAS threads would oversubscribe the cores); OpenBLAS's thread count is process-wide, so
     ///     the previous count is restored when the call returns.
     /// - Throws: `SensitivitySamplingError` for bad input (as `LewisWeights`), or a bad tolerance or cap.
     /// - Complexity: n constrained regressions, O(n d²) per IRLS step each.
