@@ -26,10 +26,8 @@ public struct Grid1D: Sendable, Equatable {
             self.lower = lower
             self.upper = upper
             self.count = count
-        } catch let error as RoutineError where error.routine == "Grid1D.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "Grid1D.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "Grid1D.init")
         }
     }
 

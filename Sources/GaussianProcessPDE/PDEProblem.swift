@@ -52,10 +52,8 @@ public struct PDEProblem: Sendable {
             self.source = source
             self.boundary = boundary
             self.solution = solution
-        } catch let error as RoutineError where error.routine == "PDEProblem.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "PDEProblem.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "PDEProblem.init")
         }
     }
 
@@ -64,10 +62,8 @@ public struct PDEProblem: Sendable {
                 solution: @escaping @Sendable ([Double]) -> Double, source: @escaping @Sendable ([Double]) -> Double) throws {
         do {
             try self.init(name: name, pde: pde, domain: domain, source: source, boundary: solution, solution: solution)
-        } catch let error as RoutineError where error.routine == "PDEProblem.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "PDEProblem.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "PDEProblem.init")
         }
     }
 

@@ -62,10 +62,8 @@ public struct SpectralKernel: Sendable, Equatable {
             self.logWeights = logWeights
             self.logScales = logScales
             self.frequencies = frequencies
-        } catch let error as RoutineError where error.routine == "SpectralKernel.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "SpectralKernel.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "SpectralKernel.init")
         }
     }
 

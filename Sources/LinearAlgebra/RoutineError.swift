@@ -32,15 +32,19 @@ public struct RoutineError: Error, CustomStringConvertible {
         return e
     }
 
-    /// Runs `body`, naming `routine` on any error it throws (an error already naming `routine` is
-    /// passed through unchanged).
+    /// `error` named by `routine`; an error that already names `routine` is returned unchanged
+    /// (so delegating initializers and recursive calls do not repeat the name).
+    public static func wrapping(_ error: any Error, in routine: String) -> any Error {
+        if let named = error as? RoutineError, named.routine == routine { return named }
+        return RoutineError(routine: routine, underlying: error)
+    }
+
+    /// Runs `body`, naming `routine` on any error it throws (see ``wrapping(_:in:)``).
     public static func naming<T>(_ routine: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as RoutineError where error.routine == routine {
-            throw error
         } catch {
-            throw RoutineError(routine: routine, underlying: error)
+            throw wrapping(error, in: routine)
         }
     }
 }

@@ -40,10 +40,8 @@ public struct DiscreteMeasure: Sendable {
             }
             self.weights = weights
             self.support = support
-        } catch let error as RoutineError where error.routine == "DiscreteMeasure.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "DiscreteMeasure.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "DiscreteMeasure.init")
         }
     }
 

@@ -36,10 +36,8 @@ public struct TransportProblem: Sendable {
             let r = try DiscreteMeasure(weights: source, name: "source")
             let c = try DiscreteMeasure(weights: target, name: "target")
             try self.init(source: r, target: c, cost: cost, normalizeCost: normalizeCost, massTolerance: massTolerance)
-        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "TransportProblem.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "TransportProblem.init")
         }
     }
 
@@ -75,10 +73,8 @@ public struct TransportProblem: Sendable {
             self.cost = scale == 1 ? cost : cost.scaled(by: 1 / scale)
             self.costScale = scale
             self.mass = ms
-        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "TransportProblem.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "TransportProblem.init")
         }
     }
 
@@ -92,10 +88,8 @@ public struct TransportProblem: Sendable {
             }
             try self.init(source: source, target: target, cost: try groundCost.matrix(x, y),
                           normalizeCost: normalizeCost, massTolerance: massTolerance)
-        } catch let error as RoutineError where error.routine == "TransportProblem.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "TransportProblem.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "TransportProblem.init")
         }
     }
 

@@ -60,10 +60,8 @@ public struct EmpiricalMeasure: Sendable {
             }
             mean = m
             covarianceTrace = trace
-        } catch let error as RoutineError where error.routine == "EmpiricalMeasure.init" {
-            throw error
         } catch {
-            throw RoutineError(routine: "EmpiricalMeasure.init", underlying: error)
+            throw RoutineError.wrapping(error, in: "EmpiricalMeasure.init")
         }
     }
 
