@@ -37,7 +37,7 @@ extension FastGPSolver {
             let ridges = stride(from: -4.0, through: -12, by: -1).map { scale * pow(10, $0) }
             let candidates = try model.coefficients(fitting: try first.predict(onGrid: grids.map(\.points)), ridges: ridges)
             let zero = [Double](repeating: 0, count: model.unknowns)
-            start = (candidates + [zero]).map { (model.objective(at: $0), $0) }.min { $0.0 < $1.0 }?.1
+            start = try (candidates + [zero]).map { (try model.objective(at: $0), $0) }.min { $0.0 < $1.0 }?.1
         }
         var (c, e) = try model.solve(start: start, maxSteps: steps)
         var totalSteps = coarseSteps + model.gaussNewtonSteps

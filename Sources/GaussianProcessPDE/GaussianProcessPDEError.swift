@@ -12,6 +12,8 @@ public enum GaussianProcessPDEError: Error, Equatable, Sendable, CustomStringCon
     case invalidParameter(name: String, value: Double, requirement: String)
     /// A Gram matrix stayed indefinite after jitter escalation.
     case indefiniteGram(String)
+    /// Valid input whose result is not representable in `Double` (an objective that overflows).
+    case nonFiniteResult(String)
 
     /// A one-line message naming what was wrong.
     public var description: String {
@@ -22,6 +24,7 @@ public enum GaussianProcessPDEError: Error, Equatable, Sendable, CustomStringCon
         case let .dimensionMismatch(d): return "dimension mismatch: \(d)"
         case let .invalidParameter(n, v, r): return "parameter \(n) = \(v) is invalid: \(r)"
         case let .indefiniteGram(d): return "Gram matrix is not positive definite even with jitter: \(d)"
+        case let .nonFiniteResult(d): return "result is not finite: \(d)"
         }
     }
 }

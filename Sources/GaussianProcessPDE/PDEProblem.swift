@@ -135,3 +135,13 @@ struct GridPoints: Sequence {
         }
     }
 }
+
+extension PDEOperator {
+    /// Per-axis `(derivative order, coefficient)` of the linear part.
+    func axisTerms(dimension d: Int) -> [(order: Int, coefficient: Double)] {
+        switch self {
+        case .poisson, .allenCahn: return [(order: Int, coefficient: Double)](repeating: (2, 1), count: d)
+        case .advection(let beta): return [(1, beta), (1, 1)]
+        }
+    }
+}

@@ -362,8 +362,26 @@ final class HostileSweepTests: XCTestCase {
                 return [e.value]
             }
         }
+        let twoD = try PDEProblem(name: "q2", pde: .poisson, domain: [0...1, 0...1], source: { x in x[0] * x[1] }, boundary: { _ in 0 })
+        let grid = try Grid1D(lower: 0, upper: 1, count: 5)
+        let kernel = try SpectralKernel(family: .gaussianMixture, logWeights: [0], logScales: [0], frequencies: [1])
+        let model = try KroneckerModel(problem: twoD, grids: [grid, grid], kernels: [kernel, kernel], options: GPPDEOptions())
+        for (name, v) in Self.badScalars {
+            let c = [Double](repeating: 0.1, count: model.unknowns - 1) + [v]
+            s.check("KroneckerModel.objective", name) { [try model.objective(at: c)] }
+            s.check("KroneckerModel.gradient", name) { try model.gradient(at: c) }
+            s.check("KroneckerModel.values", name) { try model.values(at: c) }
+        }
         for (name, n) in Self.badCounts {
             s.check("FastGPSolver(gridSize)", name) { try FastGPSolver(options: GPPDEOptions(components: 2)).solve(problem, gridSize: n).values }
+            s.check("KroneckerModel.values(count)", name) {
+                guard n >= 0 && n < 1 << 20 else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: 0, requirement: "an array this test can allocate") }
+                return try model.values(at: [Double](repeating: 0, count: n))
+            }
+            s.check("KroneckerModel.minimize(maxSteps)", name) {
+                guard n < 100 else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: 0, requirement: "a budget this test can run") }
+                return try model.minimize(maxSteps: n)
+            }
             s.check("AdamGPSolver(steps)", name) {
                 guard n != .max else { throw GaussianProcessPDEError.invalidParameter(name: "test", value: 0, requirement: "a budget this test can run") }
                 return try AdamGPSolver(options: GPPDEOptions(components: 2), steps: n).solve(problem, gridSize: 8).values
