@@ -133,271 +133,41 @@ public struct SinkhornNewtonSparse: Sendable {
         try RoutineError.naming("SinkhornNewtonSparse.solve") { try unnamedSolve(problem) }
     }
 
-    /// `solve` without the routine name on its errors.
+    /// `solve` without the routine name on its errors: warm-up, Newton steps with fallbacks, and
+    /// a Sinkhorn finish when the Newton budget is spent (see the type's documentation).
     func unnamedSolve(_ problem: TransportProblem) throws -> TransportSolution {
         try validate()
         let clock = Stopwatch()
         let reduced = ReducedProblem(problem)
-        let eta = regularization.eta, eps = 1 / eta
-        let dual = EntropicDual(reduced: reduced, eta: eta, threads: threads)
         let builder = SolutionBuilder(problem: problem, reduced: reduced, regularization: regularization, threads: threads)
-        let n = reduced.n, m = reduced.m
-        let r = reduced.r, c = reduced.c
-        var history: [IterationRecord] = []
-
-        // 1. Sinkhorn warm-up.
-        let engine = SinkhornEngine(dual: dual, logDomainOnly: false, threads: threads)
-        engine.start(x: nil, y: nil)
-        var sinkhornIterations = 1
-        var error = 0.0, value = 0.0
-        while true {
-            (error, value) = engine.check()
-            history.append(IterationRecord(iteration: sinkhornIterations, stage: .sinkhorn, marginalError: error,
-                                           dualValue: builder.scaledDual(value), seconds: clock.elapsed,
-                                           cgIterations: 0, stepSize: nil, keptEntries: nil))
-            if error <= tolerance || sinkhornIterations >= warmUpIterations { break }
-            engine.step()
-            sinkhornIterations += 1
-        }
-        var (x, y) = engine.potentials()
-
-        // 2. Newton stage on the dense plan.
-        var plan = [Double](repeating: 0, count: n * m)
-        var trial = [Double](repeating: 0, count: n * m)
-        var a = [Double](repeating: 0, count: n), b = [Double](repeating: 0, count: m)
-        var aTrial = a, bTrial = b
-        func recomputePlan() {
-            plan.withUnsafeMutableBufferPointer { p in a.withUnsafeMutableBufferPointer { ab in b.withUnsafeMutableBufferPointer { bb in
-                dual.computePlan(x: x, y: y, into: p.baseAddress!, rowSums: ab.baseAddress!, columnSums: bb.baseAddress!)
-            } } }
-        }
-        func measure() -> (Double, Double) {
-            var err = 0.0
-            for i in 0..<n { err += abs(r[i] - a[i]) }
-            for j in 0..<m { err += abs(c[j] - b[j]) }
-            let f = -eps * Summation.compensated(a) + zip(r, x).reduce(0) { $0 + $1.0 * $1.1 } + zip(c, y).reduce(0) { $0 + $1.0 * $1.1 }
-            return (err, f)
-        }
-        var newtonIterations = 0, fallbackCount = 0, stalls = 0, planRefreshes = 0
-        var cgSolves = NestedSolves()
-        recomputePlan()
-        (error, value) = measure()
-        var converged = error <= tolerance
-        let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
-        var damping = 0.0
-        var consecutiveStalls = 0
-        var drift = 0.0
-        var finishedBySinkhorn = false
-        /// Sinkhorn iterations from the current potentials (history stage `.fallback`).
-        func runFallback(_ budget: Int) {
-            engine.start(x: x, y: y)
-            for _ in 0..<budget {
-                engine.step()
-                fallbackCount += 1
-                let (e, f) = engine.check()
-                history.append(IterationRecord(iteration: sinkhornIterations + newtonIterations + fallbackCount,
-                                               stage: .fallback, marginalError: e, dualValue: builder.scaledDual(f),
-                                               seconds: clock.elapsed, cgIterations: 0, stepSize: nil, keptEntries: nil))
-                if e <= tolerance { break }
-            }
-            (x, y) = engine.potentials()
-            recomputePlan()
-            drift = 0
-            (error, value) = measure()
-            converged = error <= tolerance
-            if budget == maxFallbackIterations { finishedBySinkhorn = true }
-        }
-        newtonLoop: while !converged && newtonIterations < maxNewtonIterations {
-            let gradient = (0..<n).map { r[$0] - a[$0] } + (0..<m).map { c[$0] - b[$0] }
-            let hessian = plan.withUnsafeBufferPointer { p in
-                SparseHessian.build(plan: p.baseAddress!, n: n, m: m, rowSums: a, columnSums: b, eta: eta, rule: sparsity)
-            }
-            let diagonal = (a + b).map { eta * max($0, Double.leastNormalMagnitude) }
-            var step = 0.0
-            var cgIterations = 0
-            // Levenberg–Marquardt damping: solve (H + μ diag H) Δ = ∇f; μ grows tenfold after a
-            // failed line search and shrinks tenfold after a full step, so Newton's quadratic
-            // convergence is kept near the optimum while far from it (nearly decoupled plans,
-            // whose dual is flat along whole blocks of potentials) the step tends to a scaled
-            // gradient step instead of overshooting.
-            while step == 0 {
-                let op = DampedHessian(hessian: hessian, diagonal: diagonal, damping: damping)
-                // A CG solve that fails (non-positive curvature, non-finite values) or leaves too
-                // large a residual for a descent direction is recorded and answered by more damping.
-                let solve: ConjugateGradient.Result
-                do {
-                    solve = try cg.solve(op, gradient, preconditioner: try JacobiPreconditioner(diagonal: diagonal.map { $0 * (1 + damping) }))
-                    cgSolves.record(iterations: solve.iterations, converged: solve.converged, criterion: solve.relativeResidual)
-                } catch {
-                    cgSolves.record(iterations: 0, converged: false, criterion: .infinity)
-                    if damping >= maxDamping { break }
-                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
-                    continue
-                }
-                guard solve.relativeResidual <= SinkhornNewtonSparse.maxNewtonResidual, solve.solution.allSatisfy({ $0.isFinite }) else {
-                    if damping >= maxDamping { break }
-                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
-                    continue
-                }
-                cgIterations += solve.iterations
-                // Remove the component along the null direction (1, −1): it changes no plan entry
-                // but, accumulated, makes x and y large and opposite, and x_i + y_j then loses
-                // digits to cancellation.
-                let shift = (zip(r, solve.solution[0..<n]).reduce(0) { $0 + $1.0 * $1.1 }
-                             - zip(c, solve.solution[n...]).reduce(0) { $0 + $1.0 * $1.1 }) / 2
-                let dx = solve.solution[0..<n].map { $0 - shift }, dy = solve.solution[n...].map { $0 + shift }
-                let slope = zip(gradient, solve.solution).reduce(0) { $0 + $1.0 * $1.1 }
-                let linear = zip(r, dx).reduce(0) { $0 + $1.0 * $1.1 } + zip(c, dy).reduce(0) { $0 + $1.0 * $1.1 }
-                // Never try a step that changes some plan entry by more than e^20.
-                let reach = eta * ((dx.map(abs).max() ?? 0) + (dy.map(abs).max() ?? 0))
-                var t = min(1, SinkhornNewtonSparse.maxLogChange / max(reach, 1e-300))
-                if slope > 0 {
-                    for _ in 0..<maxBacktracks {
-                        let (decrease, magnitude, maxExponent) = trialStep(dx: dx, dy: dy, t: t, eta: eta, n: n, m: m,
-                                                                           plan: plan, trial: &trial, rowSums: &aTrial, columnSums: &bTrial)
-                        let change = -eps * decrease + t * linear
-                        let slack = 1e-15 * (eps * magnitude + t * abs(linear))
-                        if change.isFinite && change >= armijo * t * slope - slack {
-                            for i in 0..<n { x[i] += t * dx[i] }
-                            for j in 0..<m { y[j] += t * dy[j] }
-                            swap(&plan, &trial)
-                            swap(&a, &aTrial)
-                            swap(&b, &bTrial)
-                            // Entries flushed to zero (below 1e−308) are not updated multiplicatively;
-                            // once the updates since the last rebuild could have grown one by e^40,
-                            // rebuild P from the potentials so that it can reappear.
-                            drift += maxExponent
-                            if drift > SinkhornNewtonSparse.maxDriftBeforeRefresh {
-                                recomputePlan()
-                                planRefreshes += 1
-                                drift = 0
-                            }
-                            step = t
-                            break
-                        }
-                        t *= 0.5
-                    }
-                }
-                if step == 0 {
-                    if damping >= maxDamping { break }
-                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
-                } else if step == 1 {
-                    damping = SinkhornNewtonSparse.lowered(damping)
-                } else if step < SinkhornNewtonSparse.shortStep {
-                    // Accepted, but far from a full step: the model is poor at this distance.
-                    damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
-                }
-            }
-            if step == 0 {
-                // 3. Fallback: Sinkhorn iterations from the current potentials. After 20
-                // consecutive stalls the solve finishes with Sinkhorn alone.
-                stalls += 1
-                consecutiveStalls += 1
-                damping = 0
-                runFallback(consecutiveStalls > SinkhornNewtonSparse.stallsBeforeSinkhornFinishes ? maxFallbackIterations : fallbackIterations)
-                if consecutiveStalls > SinkhornNewtonSparse.stallsBeforeSinkhornFinishes { break newtonLoop }
+        var state = Iterate(reduced: reduced, eta: regularization.eta, builder: builder, tolerance: tolerance, clock: clock, threads: threads)
+        state.warmUp(iterations: warmUpIterations)
+        state.startNewton()
+        var damping = 0.0, consecutiveStalls = 0
+        while !state.converged && state.newtonIterations < maxNewtonIterations {
+            if let accepted = newtonStep(&state, damping: &damping) {
+                consecutiveStalls = 0
+                state.accept(accepted)
                 continue
             }
-            consecutiveStalls = 0
-            newtonIterations += 1
-            (error, value) = measure()
-            if error <= tolerance {
-                // Confirm on a plan formed afresh from the potentials (P was updated multiplicatively).
-                recomputePlan()
-                drift = 0
-                (error, value) = measure()
+            // Fallback: Sinkhorn iterations from the current potentials. After too many
+            // consecutive stalls Sinkhorn alone finishes the solve.
+            state.stalls += 1
+            consecutiveStalls += 1
+            damping = 0
+            let giveUp = consecutiveStalls > SinkhornNewtonSparse.stallsBeforeSinkhornFinishes
+            state.runSinkhorn(budget: giveUp ? maxFallbackIterations : fallbackIterations)
+            if giveUp {
+                state.finishedBySinkhorn = true
+                break
             }
-            history.append(IterationRecord(iteration: sinkhornIterations + newtonIterations + fallbackCount,
-                                           stage: .newton, marginalError: error, dualValue: builder.scaledDual(value),
-                                           seconds: clock.elapsed, cgIterations: cgIterations, stepSize: step,
-                                           keptEntries: hessian.keptEntries))
-            converged = error <= tolerance
         }
         // A Newton budget spent without convergence is never the last word: Sinkhorn finishes the
         // solve from the Newton iterate, so SNS ends no worse than Sinkhorn would have.
-        if !converged && !finishedBySinkhorn && maxFallbackIterations > 0 {
-            runFallback(maxFallbackIterations)
+        if !state.converged && !state.finishedBySinkhorn && maxFallbackIterations > 0 {
+            state.runSinkhorn(budget: maxFallbackIterations)
         }
-        var events = SolverEvents()
-        events.stalls = stalls
-        events.planRefreshes = planRefreshes
-        events.absorptions = engine.absorptions
-        return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
-                                 newton: newtonIterations, fallback: fallbackCount, cg: cgSolves, history: history,
-                                 seconds: clock.elapsed, events: events)
-    }
-
-    /// The plan after a step `t Δ` and the change of `Σ P`: with `w_ij = η t (Δx_i + Δy_j)`,
-    /// `P'_ij = P_ij + P_ij expm1(w_ij)`. Returns `Σ P_ij expm1(w_ij)`, `Σ |P_ij expm1(w_ij)|` and
-    /// `max |w_ij|` (bounded by the extreme Δ's).
-    func trialStep(dx: [Double], dy: [Double], t: Double, eta: Double, n: Int, m: Int, plan: [Double],
-                   trial: inout [Double], rowSums: inout [Double], columnSums: inout [Double]) -> (Double, Double, Double) {
-        let wx = dx.map { eta * t * $0 }
-        let wy = dy.map { eta * t * $0 }
-        let maxW = (wx.map(abs).max() ?? 0) + (wy.map(abs).max() ?? 0)
-        let chunks = max(1, min(threads, m / max(1, 32_768 / max(n, 1))))
-        var partialRows = [Double](repeating: 0, count: n * chunks)
-        var partialDelta = [Double](repeating: 0, count: 2 * chunks)
-        plan.withUnsafeBufferPointer { p in
-            trial.withUnsafeMutableBufferPointer { tr in
-                columnSums.withUnsafeMutableBufferPointer { cs in
-                    partialRows.withUnsafeMutableBufferPointer { pr in
-                        partialDelta.withUnsafeMutableBufferPointer { pd in
-                            wx.withUnsafeBufferPointer { wxb in
-                                // Each chunk writes only its own columns, row accumulator and delta pair.
-                                let plan = p.baseAddress!, trial = tr.baseAddress!, columnSums = cs.baseAddress!
-                                let rows = pr.baseAddress!, delta = pd.baseAddress!, wx = wxb.baseAddress!
-                                Parallel.forEachChunk(count: chunks, threads: chunks) { range in
-                                    for chunk in range {
-                                        let lo = m * chunk / chunks, hi = m * (chunk + 1) / chunks
-                                        var d = 0.0, mag = 0.0
-                                        for j in lo..<hi {
-                                            let (dj, mj, sj) = SinkhornNewtonSparse.trialColumn(
-                                                plan + j * n, n, wx, wy[j], trial + j * n, rows + chunk * n)
-                                            d += dj
-                                            mag += mj
-                                            columnSums[j] = sj
-                                        }
-                                        delta[2 * chunk] = d
-                                        delta[2 * chunk + 1] = mag
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for i in 0..<n { rowSums[i] = 0 }
-        var decrease = 0.0, magnitude = 0.0
-        for chunk in 0..<chunks {
-            for i in 0..<n { rowSums[i] += partialRows[chunk * n + i] }
-            decrease += partialDelta[2 * chunk]
-            magnitude += partialDelta[2 * chunk + 1]
-        }
-        return (decrease, magnitude, maxW)
-    }
-
-    /// One column of a trial step; returns (Σ P expm1(w), Σ |P expm1(w)|, Σ P').
-    @inline(__always)
-    static func trialColumn(_ p: UnsafePointer<Double>, _ n: Int, _ wx: UnsafePointer<Double>, _ wyj: Double,
-                            _ out: UnsafeMutablePointer<Double>, _ rowAcc: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
-        let r = FusedColumnKernels.scaledByExp(column: p, count: n, rowExponents: wx, columnExponent: wyj,
-                                               into: out, rowAccumulator: rowAcc)
-        return (r.change, r.absoluteChange, r.sum)
+        return try state.solution()
     }
 }
 
-/// `H + μ diag(H)`, the Levenberg–Marquardt-damped sparsified Hessian.
-struct DampedHessian: LinearOperator {
-    let hessian: SparseHessian
-    let diagonal: [Double]
-    let damping: Double
-    var dimension: Int { hessian.dimension }
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        hessian.apply(x, into: y)
-        if damping > 0 {
-            for k in 0..<diagonal.count { y[k] += damping * diagonal[k] * x[k] }
-        }
-    }
-}
