@@ -64,7 +64,7 @@ extension SlicedWasserstein {
             }
         }
         let estimate = SlicedWassersteinEstimate(
-            powered: a.estimate, distance: a.estimate >= 0 ? rootPower(a.estimate, 1 / p) : nil, isNegative: a.estimate < 0,
+            powered: a.estimate, powerUnit: 1, distance: a.estimate >= 0 ? rootPower(a.estimate, 1 / p) : nil, isNegative: a.estimate < 0,
             monteCarlo: a.monteCarlo, standardError: a.standardError, coefficients: a.gammas, values: slices.values,
             controls: a.controls, controlMeans: a.means, projections: L, seed: seed, seconds: clock.elapsed)
         return (estimate, grad)

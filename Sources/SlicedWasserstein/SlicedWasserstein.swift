@@ -57,11 +57,12 @@ public struct SlicedWasserstein: Sendable {
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
         let clock = Stopwatch()
         let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
-        let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads)
+        let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads, scaled: fixedCoefficients == nil)
         let assembled = assemble(slices, mu, nu, fixedCoefficients)
         try SlicedWasserstein.requireFinite(assembled.estimate, assembled.standardError, routine: "SlicedWasserstein.estimate", p: p)
         return SlicedWassersteinEstimate(
-            powered: assembled.estimate, distance: assembled.estimate >= 0 ? rootPower(assembled.estimate, 1 / p) : nil,
+            powered: assembled.estimate, powerUnit: slices.unit,
+            distance: assembled.estimate >= 0 ? slices.unit * rootPower(assembled.estimate, 1 / p) : nil,
             isNegative: assembled.estimate < 0, monteCarlo: assembled.monteCarlo, standardError: assembled.standardError,
             coefficients: assembled.gammas, values: slices.values, controls: assembled.controls, controlMeans: assembled.means,
             projections: theta.columns, seed: seed, seconds: clock.elapsed)
@@ -190,11 +191,17 @@ struct Slices {
     var varY: [Double]
     /// `n × L`, column `l` = derivative of `W_l` with respect to the projections of μ's points.
     var gradient: Matrix?
+    /// The unit of `values`: each is `W_p^p / unit^p`.
+    let unit: Double
     let theta: Matrix
     let projectedX: Matrix
 
     /// - Throws: the projection GEMM's error (never replaced by zeros).
-    init(mu: EmpiricalMeasure, nu: EmpiricalMeasure, theta: Matrix, p: Double, gradient wantGradient: Bool, threads: Int) throws {
+    /// With `scaled`, a direction whose `W_l` leaves the double range (or keeps only subnormal
+    /// digits) is recomputed in units of its largest matched difference, and all values are then
+    /// expressed in units of `unit^p` (see `rescale`); otherwise `unit` is 1.
+    init(mu: EmpiricalMeasure, nu: EmpiricalMeasure, theta: Matrix, p: Double, gradient wantGradient: Bool, threads: Int,
+         scaled: Bool = false) throws {
         let n = mu.count, m = nu.count, L = theta.columns
         self.theta = theta
         // All projections: one GEMM per point set.
@@ -203,6 +210,7 @@ struct Slices {
         projectedX = px
         var values = [Double](repeating: 0, count: L)
         var meanX = values, meanY = values, varX = values, varY = values
+        var logValues = [Double](repeating: .nan, count: scaled ? L : 0)
         var grad = wantGradient ? Matrix(rows: n, columns: L) : Matrix(rows: 0, columns: 0)
         let equal = mu.isUniform && nu.isUniform && n == m
         let wa = mu.weights, wb = nu.weights
@@ -212,13 +220,15 @@ struct Slices {
                     varX.withUnsafeMutableBufferPointer { vxb in
                         varY.withUnsafeMutableBufferPointer { vyb in
                             grad.withUnsafeMutableBufferPointer { gb in
-                                px.withUnsafeBufferPointer { pxb in
-                                    py.withUnsafeBufferPointer { pyb in
-                                        let out = SliceOutputs(values: vb.baseAddress!, meanX: mxb.baseAddress!, meanY: myb.baseAddress!,
-                                                               varX: vxb.baseAddress!, varY: vyb.baseAddress!, gradient: gb.baseAddress,
-                                                               px: pxb.baseAddress!, py: pyb.baseAddress!)
-                                        Parallel.forEachChunk(count: L, threads: threads, minimumChunk: max(1, 4096 / max(1, n + m))) { range in
-                                            Slices.work(range, n, m, p, equal, wa, wb, wantGradient, out)
+                                logValues.withUnsafeMutableBufferPointer { lb in
+                                    px.withUnsafeBufferPointer { pxb in
+                                        py.withUnsafeBufferPointer { pyb in
+                                            let out = SliceOutputs(values: vb.baseAddress!, logValues: lb.baseAddress, meanX: mxb.baseAddress!,
+                                                                   meanY: myb.baseAddress!, varX: vxb.baseAddress!, varY: vyb.baseAddress!,
+                                                                   gradient: gb.baseAddress, px: pxb.baseAddress!, py: pyb.baseAddress!)
+                                            Parallel.forEachChunk(count: L, threads: threads, minimumChunk: max(1, 4096 / max(1, n + m))) { range in
+                                                Slices.work(range, n, m, p, equal, wa, wb, wantGradient, out)
+                                            }
                                         }
                                     }
                                 }
@@ -228,12 +238,29 @@ struct Slices {
                 }
             }
         }
+        unit = scaled ? Slices.rescale(values: &values, logValues: logValues, p: p) : 1
         self.values = values
         self.meanX = meanX
         self.meanY = meanY
         self.varX = varX
         self.varY = varY
         self.gradient = wantGradient ? grad : nil
+    }
+
+    /// A p-th power this far from 1 (`|log W| > maxLogValue`) is recomputed in units of the largest
+    /// matched difference, and carried as a logarithm. Half the double range's exponent, so that
+    /// the squares in the variance and the coefficient fit stay representable too.
+    static let maxLogValue = 340.0
+
+    /// Rescales the per-direction values when some direction had to be computed in scaled form
+    /// (`logValues[l]` not NaN): every value becomes `W_l / unit^p` with `unit^p` the largest
+    /// `W_l`, so the largest is 1 and none overflows; `unit` is returned (1 when nothing was scaled).
+    static func rescale(values: inout [Double], logValues: [Double], p: Double) -> Double {
+        guard logValues.contains(where: { !$0.isNaN }) else { return 1 }
+        let logs = (0..<values.count).map { logValues[$0].isNaN ? naturalLog(values[$0]) : logValues[$0] }
+        let top = logs.max() ?? 0
+        for l in 0..<values.count { values[l] = exponential(logs[l] - top) }
+        return exponential(top / p)
     }
 
     static func work(_ range: Range<Int>, _ n: Int, _ m: Int, _ p: Double, _ equal: Bool, _ wa: [Double], _ wb: [Double],
@@ -260,6 +287,16 @@ struct Slices {
                 out.values[l] = a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
                     Wasserstein1D.sortedEqual(ab.baseAddress!, bb.baseAddress!, n, p)
                 } }
+                if let logValues = out.logValues, !Slices.representable(out.values[l]) {
+                    var top = 0.0
+                    for k in 0..<n { top = max(top, abs(a[k] - b[k])) }
+                    if top > 0 {
+                        let scaled = a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
+                            Wasserstein1D.sortedEqual(ab.baseAddress!, bb.baseAddress!, n, p, unit: top)
+                        } }
+                        logValues[l] = naturalLog(scaled) + p * naturalLog(top)
+                    }
+                }
                 if wantGradient, let gp = out.gradient {
                     let column = gp + l * n
                     for k in 0..<n { column[Int(pa[k])] = Wasserstein1D.powerDerivative(a[k] - b[k], p) / Double(n) }
@@ -273,9 +310,22 @@ struct Slices {
                     for k in 0..<n { column[Int(pa[k])] = g[k] }
                 } else {
                     out.values[l] = Wasserstein1D.sortedMerge(a, sortedWA, b, sortedWB, p, gradient: nil)
+                    if let logValues = out.logValues, !Slices.representable(out.values[l]) {
+                        let top = Wasserstein1D.largestMatchedDifference(a, sortedWA, b, sortedWB)
+                        if top > 0 {
+                            let scaled = Wasserstein1D.sortedMerge(a, sortedWA, b, sortedWB, p, gradient: nil, unit: top)
+                            logValues[l] = naturalLog(scaled) + p * naturalLog(top)
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// A p-th power mean that neither overflowed nor lost its largest term to underflow. A 0 is
+    /// not trusted: the caller checks it against the largest difference.
+    @inline(__always) static func representable(_ w: Double) -> Bool {
+        w.isFinite && w > 0 && abs(naturalLog(w)) <= maxLogValue
     }
 
     /// Weighted mean and (1/n-normalized, weighted) variance of a projection.
@@ -292,6 +342,8 @@ struct Slices {
 /// Output pointers of the parallel slice loop (each direction writes only its own entries).
 struct SliceOutputs {
     let values: UnsafeMutablePointer<Double>
+    /// `log W_l` for directions computed in scaled form (NaN for the others); nil when not scaling.
+    let logValues: UnsafeMutablePointer<Double>?
     let meanX: UnsafeMutablePointer<Double>
     let meanY: UnsafeMutablePointer<Double>
     let varX: UnsafeMutablePointer<Double>

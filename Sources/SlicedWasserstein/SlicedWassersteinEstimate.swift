@@ -1,9 +1,18 @@
 /// The result of a sliced Wasserstein estimate.
 public struct SlicedWassersteinEstimate: Sendable {
-    /// The estimate of `SW_p^p` (controlled, when a control variate was used). May be negative
-    /// for a controlled estimate of a tiny distance; then `distance` is nil and `isNegative` set.
+    /// The estimate of `SW_p^p` (controlled, when a control variate was used), in units of
+    /// `powerUnit^p`. May be negative for a controlled estimate of a tiny distance; then `distance`
+    /// is nil and `isNegative` set.
     public let powered: Double
-    /// `SW_p = (SW_p^p)^{1/p}`, or nil when `powered < 0` (never NaN).
+    /// The unit of every p-th-power figure (`powered`, `monteCarlo`, `standardError`, `values`;
+    /// `coefficients` scale with them): 1, unless some direction's `W_p^p` leaves the double range
+    /// (a large `p` on spread-out clouds, or clouds a tiny distance apart). Then those directions
+    /// are computed in units of their largest matched difference and carried as logarithms,
+    /// `powerUnit^p` is the largest per-direction `W_p^p`, every figure is divided by it, and
+    /// `SW_p^p = powered · powerUnit^p` may not itself be representable — but `distance` is.
+    /// Not used with fixed coefficients (their units are the caller's), nor by the gradient.
+    public let powerUnit: Double
+    /// `SW_p = powerUnit · powered^{1/p}`, or nil when `powered < 0` (never NaN).
     public let distance: Double?
     /// True when the controlled estimate of `SW_p^p` came out negative.
     public let isNegative: Bool

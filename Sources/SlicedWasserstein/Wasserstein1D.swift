@@ -57,9 +57,14 @@ public enum Wasserstein1D {
         return d == 0 ? 0 : p * Foundation.pow(abs(d), p - 1) * (d > 0 ? 1 : -1)
     }
 
-    /// Mean of `|a_k − b_k|^p` over two sorted arrays of equal length.
-    static func sortedEqual(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Double {
+    /// Mean of `|(a_k − b_k) / unit|^p` over two sorted arrays of equal length.
+    static func sortedEqual(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int, _ p: Double, unit: Double = 1) -> Double {
         var s = 0.0
+        if unit != 1 {
+            let inverse = 1 / unit
+            for k in 0..<n { s += power((a[k] - b[k]) * inverse, p) }
+            return s / Double(n)
+        }
         if p == 2 {
             var acc = SIMD4<Double>(repeating: 0)
             var k = 0
@@ -77,16 +82,38 @@ public enum Wasserstein1D {
         return s / Double(n)
     }
 
-    /// The quantile merge of two sorted weighted supports (weights summing to 1). When `gradient`
-    /// is given it receives `∂W/∂a_k` for the sorted first support.
+    /// The largest `|a_i − b_j|` over the pairs the quantile merge matches with positive mass.
+    static func largestMatchedDifference(_ a: [Double], _ wa: [Double], _ b: [Double], _ wb: [Double]) -> Double {
+        var i = 0, j = 0
+        var ra = wa[0], rb = wb[0]
+        var top = 0.0
+        while i < a.count && j < b.count {
+            if min(ra, rb) > 0 { top = max(top, abs(a[i] - b[j])) }
+            if ra <= rb {
+                rb -= ra
+                i += 1
+                if i < a.count { ra = wa[i] }
+            } else {
+                ra -= rb
+                j += 1
+                if j < b.count { rb = wb[j] }
+            }
+        }
+        return top
+    }
+
+    /// The quantile merge of two sorted weighted supports (weights summing to 1), in units of
+    /// `unit^p`. When `gradient` is given (only with `unit = 1`) it receives `∂W/∂a_k` for the
+    /// sorted first support.
     static func sortedMerge(_ a: [Double], _ wa: [Double], _ b: [Double], _ wb: [Double], _ p: Double,
-                            gradient: UnsafeMutablePointer<Double>?) -> Double {
+                            gradient: UnsafeMutablePointer<Double>?, unit: Double = 1) -> Double {
+        let inverse = 1 / unit
         var i = 0, j = 0
         var ra = wa[0], rb = wb[0]
         var total = 0.0
         if let gradient { for k in 0..<a.count { gradient[k] = 0 } }
         while i < a.count && j < b.count {
-            let d = a[i] - b[j]
+            let d = unit == 1 ? a[i] - b[j] : (a[i] - b[j]) * inverse
             if ra <= rb {
                 total += ra * power(d, p)
                 if let gradient { gradient[i] += ra * powerDerivative(d, p) }
