@@ -41,13 +41,7 @@ final class AdamKroneckerTests: XCTestCase {
 
             let chol = try Cholesky(kFull)
             let alpha = try chol.solve(u)
-            let terms: [(Int, Double)]
-            if case .advection(let beta) = p.pde { terms = [(1, beta), (1, 1)] } else { terms = [(Int, Double)](repeating: (2, 1), count: d) }
-            var aFull = Matrix(rows: n, columns: n)
-            for (k, t) in terms.enumerated() {
-                let factors = try (0..<d).map { $0 == k ? try kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
-                aFull = try aFull.adding(Kronecker.product(factors).scaled(by: t.1))
-            }
+            let aFull = try DenseOperatorOracle.operatorMatrix(p.pde, grids: grids, kernels: kernels, jittered: kj)
             let points = Array(GridPointsForTests(grids))
             let au = try aFull.multiplied(by: alpha)
             let ac = p.pde == .allenCahn

@@ -44,16 +44,7 @@ final class KroneckerSolverTests: XCTestCase {
             let alpha = alphaM.elements
             let kFull = Kronecker.product(kj)
             let kTrue = Kronecker.product(kt)
-            var aFull = Matrix(rows: n, columns: n)
-            let terms: [(Int, Double)]
-            switch p.pde {
-            case .advection(let beta): terms = [(1, beta), (1, 1)]
-            default: terms = [(Int, Double)](repeating: (2, 1), count: grids.count)
-            }
-            for (k, t) in terms.enumerated() {
-                let factors = try (0..<grids.count).map { $0 == k ? try kernels[k].gram(grid: grids[k], derivative: t.0) : kj[$0] }
-                aFull = try aFull.adding(Kronecker.product(factors).scaled(by: t.1))
-            }
+            let aFull = try DenseOperatorOracle.operatorMatrix(p.pde, grids: grids, kernels: kernels, jittered: kj)
             let u = try kTrue.multiplied(by: alpha)
             let points = Array(GridPointsForTests(grids))
             let f = points.map(p.source)
