@@ -62,6 +62,8 @@ public enum Distortion {
         var g = Xoshiro256StarStar(seed: seed)
         var candidates = Matrix.randomNormal(rows: d, columns: max(1, probes), using: &g)
         var extra: [[Double]] = (0..<d).map { k in (0..<d).map { $0 == k ? 1 : 0 } }
+        // Extra probes aimed at high-leverage rows sharpen the bound; any probe set gives a valid
+        // lower bound, so when their factorization fails they are simply not added.
         if let tau = try? LeverageScores.exact(a), let c = try? Cholesky(try RowScaling.gram(a, weights: [Double](repeating: 1, count: a.rows)), jitter: .escalating) {
             let kept = Set(sample.indices)
             let order = tau.indices.sorted { tau[$0] > tau[$1] }

@@ -223,7 +223,7 @@ public struct SensitivitySampler: Sendable {
             let target = max(m, (current * m).squareRoot())
             let factors = power.map { Wpow($0, 1 / p) }
             let b = RowScaling.rows(a, indices, factors: factors)
-            let tau = (try? LeverageScores.exact(b)) ?? [Double](repeating: Double(a.columns) / current, count: indices.count)
+            let tau = try LeverageScores.exact(b)
             let s = rootScores(tau, rows: indices.count).map { max($0, 1e-300) }
             let q = try Sampler.probabilities(scores: s, expectedSize: min(target, current))
             var g = Xoshiro256StarStar(seed: seed &+ round)
