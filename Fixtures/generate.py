@@ -271,8 +271,65 @@ def l1_sensitivities():
         "a": rows(A), "sensitivities": sigma, "highsSensitivities": highs})
 
 
+# ---------------------------------------------------------------- exact transport
+def exact_transport():
+    """ot.emd (POT's network simplex) on 2-D clouds: costs, centred potentials where the problem is
+    non-degenerate (random weights), n != m, zero-mass bins and degenerate integer costs.  The
+    points are stored, not the cost matrices; costs are squared Euclidean unless noted."""
+    import ot
+    seed = 17
+    rng = np.random.default_rng(seed)
+    out = {"meta": meta(seed, "exact OT references: ot.emd (network simplex), numItermax 10^8")}
+
+    def emd(a, b, M):
+        G, log = ot.emd(a, b, M, numItermax=100_000_000, log=True)
+        assert log["warning"] is None, log["warning"]
+        return G, log
+
+    x = rng.standard_normal((30, 2))
+    y = rng.standard_normal((45, 2)) + 0.5
+    a = rng.dirichlet(np.ones(30))
+    b = rng.dirichlet(np.ones(45))
+    M = ot.dist(x, y)
+    G, log = emd(a, b, M)
+    out["weighted"] = {"x": rows(x), "y": rows(y), "a": a.tolist(), "b": b.tolist(), "cost": float(log["cost"]),
+                       "u": log["u"].tolist(), "v": log["v"].tolist(), "nonzeros": int((G > 0).sum())}
+
+    x = rng.standard_normal((25, 2))
+    y = rng.standard_normal((20, 2))
+    a = rng.dirichlet(np.ones(25))
+    b = rng.dirichlet(np.ones(20))
+    a[[0, 7, 24]] = 0
+    b[[3, 19]] = 0
+    a /= a.sum()
+    b /= b.sum()
+    G, log = emd(a, b, ot.dist(x, y))
+    out["zeroMass"] = {"x": rows(x), "y": rows(y), "a": a.tolist(), "b": b.tolist(), "cost": float(log["cost"])}
+
+    # Degenerate: integer costs 0..19 on a 40 x 40 grid with uniform
+    # weights: many ties and zero costs.
+    C = rng.integers(0, 20, size=(40, 40)).astype(float)
+    u = np.full(40, 1 / 40)
+    G, log = emd(u, u, C)
+    out["integer"] = {"cost_matrix": rows(C), "cost": float(log["cost"])}
+
+    # Identical clouds: cost 0.
+    x = rng.standard_normal((50, 2))
+    out["identical"] = {"x": rows(x)}
+
+    # The benchmark clouds: X ~ N(0, I), Y ~ N(1, I), uniform weights, default_rng(0), X then Y.
+    for n in (1000, 3000):
+        g = np.random.default_rng(0)
+        x = g.standard_normal((n, 2))
+        y = g.standard_normal((n, 2)) + 1
+        w = np.full(n, 1 / n)
+        G, log = emd(w, w, ot.dist(x, y))
+        out[f"clouds{n}"] = {"x": rows(x), "y": rows(y), "cost": float(log["cost"])}
+    write("exact_transport.json", out)
+
+
 GROUPS = {"linalg": linalg, "optimal_transport": optimal_transport, "sliced": sliced, "sensitivity": sensitivity,
-          "l1_sensitivities": l1_sensitivities}
+          "l1_sensitivities": l1_sensitivities, "exact_transport": exact_transport}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GROUPS)
