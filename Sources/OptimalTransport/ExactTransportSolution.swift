@@ -49,17 +49,21 @@ public struct ExactTransportSolution: IterativeResult {
     public let pivots: Int
     /// Pivots that moved no mass (degenerate).
     public let degeneratePivots: Int
-    /// Whether the basis was proven optimal: no pair had a reduced cost below `tolerance`.
+    /// Whether the basis was proven optimal: no pair had a reduced cost below `−tolerance · max C`.
     public let converged: Bool
+    /// The most negative reduced cost of the final basis, `max(0, −min_ij (C_ij − u_i − v_j))`,
+    /// relative to the largest cost, in the solver's own arithmetic (at most `tolerance` when
+    /// converged). The ``certificate`` measures the returned potentials independently.
+    public let pricingCriterion: Double
     /// The reduced-cost tolerance of the pricing (relative to the largest cost).
     public let tolerance: Double
     /// Wall time in seconds.
     public let seconds: Double
 
-    /// Optimality against the pricing tolerance; the criterion is the worst dual violation.
+    /// Optimality against the pricing tolerance.
     public var convergence: Convergence {
-        Convergence(converged: converged, iterations: pivots, criterion: certificate.dualViolation, tolerance: tolerance,
-                    criterionName: "worst dual-feasibility violation")
+        Convergence(converged: converged, iterations: pivots, criterion: pricingCriterion, tolerance: tolerance,
+                    criterionName: "most negative reduced cost relative to the largest cost")
     }
 
     /// The plan as a dense `n × m` matrix.

@@ -34,6 +34,10 @@ public struct NetworkSimplex: Sendable {
         self.blockSize = blockSize
     }
 
+    /// Largest costs above this, or below `smallCost`, are solved in units of the largest cost.
+    static let largeCost = 1e150
+    static let smallCost = 1e-150
+
     /// Solves the exact transport problem.
     /// - Throws: `OptimalTransportError.invalidParameter` for a tolerance, pivot cap or block size
     ///   out of range.
@@ -58,7 +62,12 @@ public struct NetworkSimplex: Sendable {
         let clock = Stopwatch()
         let reduced = ReducedProblem(problem)
         let n = reduced.n, m = reduced.m
-        let tree = SimplexTree(cost: reduced.cost, supply: reduced.r, demand: reduced.c)
+        // Costs near the ends of the double range are solved in units of the largest one (the
+        // optimal plan does not change; potentials are scaled back), so that sums of costs and
+        // potentials can neither overflow nor lose the pricing tolerance to underflow.
+        let largest = reduced.cost.elements.max() ?? 0
+        let unit = largest > NetworkSimplex.largeCost || (largest > 0 && largest < NetworkSimplex.smallCost) ? largest : 1
+        let tree = SimplexTree(cost: reduced.cost, supply: reduced.r, demand: reduced.c, costUnit: unit)
         let block = blockSize ?? max(1, Int((Double(n) * Double(m)).squareRoot().rounded(.up)))
         let cap = maxPivots ?? (1000 * (n + m) + 1_000_000)
         let pricingTolerance = tolerance * tree.artificialCost
@@ -76,8 +85,9 @@ public struct NetworkSimplex: Sendable {
             pivots += 1
             if moved == 0 { degenerate += 1 }
         }
-        return ExactSolutionBuilder(problem: problem, reduced: reduced, tree: tree)
-            .build(converged: optimal, tolerance: tolerance, pivots: pivots, degenerate: degenerate, seconds: clock.elapsed)
+        return ExactSolutionBuilder(problem: problem, reduced: reduced, tree: tree, costUnit: unit)
+            .build(converged: optimal, criterion: tree.worstReducedCost(), tolerance: tolerance, pivots: pivots, degenerate: degenerate,
+                   seconds: clock.elapsed)
     }
 }
 
@@ -87,8 +97,10 @@ struct ExactSolutionBuilder {
     let problem: TransportProblem
     let reduced: ReducedProblem
     let tree: SimplexTree
+    /// The unit the tree's costs and potentials are in.
+    let costUnit: Double
 
-    func build(converged: Bool, tolerance: Double, pivots: Int, degenerate: Int, seconds: Double) -> ExactTransportSolution {
+    func build(converged: Bool, criterion: Double, tolerance: Double, pivots: Int, degenerate: Int, seconds: Double) -> ExactTransportSolution {
         let n = reduced.n, m = reduced.m, mass = reduced.mass
         let fullN = problem.rows, fullM = problem.columns
         // The plan: real tree arcs with positive flow.
@@ -101,8 +113,8 @@ struct ExactSolutionBuilder {
         entries.sort { ($0.row, $0.column) < ($1.row, $1.column) }
         // Potentials u_i = −π_i, v_j = π_{n+j} on the kept bins; zero-mass bins get their c-transform.
         var u = [Double](repeating: .nan, count: fullN), v = [Double](repeating: .nan, count: fullM)
-        for (k, i) in reduced.rowIndex.enumerated() { u[i] = -tree.pi[k] }
-        for (k, j) in reduced.columnIndex.enumerated() { v[j] = tree.pi[n + k] }
+        for (k, i) in reduced.rowIndex.enumerated() { u[i] = -tree.pi[k] * costUnit }
+        for (k, j) in reduced.columnIndex.enumerated() { v[j] = tree.pi[n + k] * costUnit }
         let cost = problem.cost
         if reduced.columnIndex.count < fullM {
             for j in 0..<fullM where v[j].isNaN {
@@ -142,6 +154,7 @@ struct ExactSolutionBuilder {
             transportCost: transportCost, dualValue: dualValue, plan: entries, rows: fullN, columns: fullM,
             sourcePotential: u, targetPotential: v,
             certificate: OptimalityCertificate(primalResidual: primal, dualViolation: violation, complementaryGap: gap),
-            pivots: pivots, degeneratePivots: degenerate, converged: converged, tolerance: tolerance, seconds: seconds)
+            pivots: pivots, degeneratePivots: degenerate, converged: converged, pricingCriterion: criterion, tolerance: tolerance,
+            seconds: seconds)
     }
 }

@@ -38,7 +38,8 @@ final class SimplexTree {
     var nextArc = 0
 
     /// The star basis: every source sends its supply to the root, the root every sink its demand.
-    init(cost c: Matrix, supply r: [Double], demand d: [Double]) {
+    /// Costs are divided by `costUnit` (potentials are then in that unit).
+    init(cost c: Matrix, supply r: [Double], demand d: [Double], costUnit: Double = 1) {
         n = r.count
         m = d.count
         nodes = n + m
@@ -50,7 +51,7 @@ final class SimplexTree {
         c.withUnsafeBufferPointer { cb in
             for j in 0..<d.count {
                 for i in 0..<r.count {
-                    let v = cb[i + j * r.count]
+                    let v = costUnit == 1 ? cb[i + j * r.count] : cb[i + j * r.count] / costUnit
                     rowMajor[i * d.count + j] = v
                     largest = max(largest, v)
                 }
@@ -154,6 +155,18 @@ final class SimplexTree {
             }
         }
         return best >= 0 ? best : nil
+    }
+
+    /// `max(0, −min reduced cost)` over all arcs, relative to the largest cost: the pricing's own
+    /// optimality measure.
+    func worstReducedCost() -> Double {
+        var worst = 0.0
+        for i in 0..<n {
+            let row = cost + i * m, pii = pi[i]
+            for j in 0..<m { worst = min(worst, row[j] + pii - pi[n + j]) }
+        }
+        for e in realArcs..<arcCount { worst = min(worst, reducedCost(e)) }
+        return -worst / artificialCost
     }
 
     /// Pushes flow around the cycle the entering arc closes and exchanges it with the leaving arc.

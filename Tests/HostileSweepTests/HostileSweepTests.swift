@@ -203,6 +203,14 @@ final class HostileSweepTests: XCTestCase {
                 let sol = try SinkhornNewtonSparse(regularization: .eta(100), tolerance: v).solve(try TransportProblem(source: r, target: c, cost: cost))
                 return (sol, sol.plan.elements + [sol.transportCost])
             }
+            s.iterative("NetworkSimplex(tolerance)", name) {
+                let sol = try NetworkSimplex(tolerance: v).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.map(\.mass) + sol.sourcePotential + sol.targetPotential + [sol.transportCost])
+            }
+            s.iterative("NetworkSimplex(cost scale)", name) {
+                let sol = try NetworkSimplex().solve(try TransportProblem(source: r, target: c, cost: cost.scaled(by: v)))
+                return (sol, sol.plan.map(\.mass) + sol.sourcePotential + sol.targetPotential + [sol.transportCost, sol.certificate.dualViolation])
+            }
             s.check("GroundCost.minkowski", name) {
                 try GroundCost.minkowski(v).matrix(Matrix.identity(3), Matrix.identity(3).scaled(by: 2)).elements
             }
@@ -215,6 +223,14 @@ final class HostileSweepTests: XCTestCase {
             s.iterative("SinkhornNewtonSparse(maxNewtonIterations)", name) {
                 let sol = try SinkhornNewtonSparse(regularization: .eta(100), maxNewtonIterations: n).solve(try TransportProblem(source: r, target: c, cost: cost))
                 return (sol, sol.plan.elements)
+            }
+            s.iterative("NetworkSimplex(maxPivots)", name) {
+                let sol = try NetworkSimplex(maxPivots: n).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.map(\.mass) + sol.sourcePotential + sol.targetPotential)
+            }
+            s.iterative("NetworkSimplex(blockSize)", name) {
+                let sol = try NetworkSimplex(blockSize: n).solve(try TransportProblem(source: r, target: c, cost: cost))
+                return (sol, sol.plan.map(\.mass) + [sol.transportCost])
             }
         }
         // Weights near the top of the double range: their total overflows, the normalized weights do not.

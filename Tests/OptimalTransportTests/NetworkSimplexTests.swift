@@ -114,6 +114,22 @@ final class NetworkSimplexTests: XCTestCase {
         }
     }
 
+    /// Costs near the ends of the double range: the same plan, the cost and potentials scaled.
+    func testCostsNearTheEndsOfTheRangeScale() throws {
+        let f = try Fixture.load("exact_transport.json").object("weighted")
+        let p = try problem(f)
+        let base = try NetworkSimplex().solve(p)
+        for factor in [1e300, 1e-300] {
+            let scaled = try TransportProblem(source: p.source, target: p.target, cost: p.cost.scaled(by: factor))
+            let s = try NetworkSimplex().solve(scaled)
+            XCTAssertTrue(s.converged)
+            XCTAssertEqual(s.transportCost / (factor * base.transportCost), 1, accuracy: 1e-12, "\(factor)")
+            XCTAssertEqual(s.plan.count, base.plan.count)
+            XCTAssertLessThan(maxDifference(s.sourcePotential.map { $0 / factor }, base.sourcePotential), 1e-11)
+            XCTAssertLessThan(s.certificate.dualViolation / factor, 1e-12)
+        }
+    }
+
     func testBenchmarkCloudsMatchPOT() throws {
         let f = try Fixture.load("exact_transport.json").object("clouds1000")
         let x = try f.matrix("x"), y = try f.matrix("y")

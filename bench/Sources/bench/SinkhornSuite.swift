@@ -51,6 +51,41 @@ enum SinkhornSuite {
         try runCase(&context, "gaussian-clouds-n\(cloudN)-eta1200", try gaussianClouds(cloudN, seed: context.seed), tolerance: 1e-10,
                     methods(tolerance: 1e-10))
         try iterationCost(&context, n: quick ? 1000 : 2000)
+        for n in quick ? [1000] : [1000, 3000] { try exactClouds(&context, n: n) }
+    }
+
+    /// Exact transport (network simplex) between the 2-D Gaussian clouds of
+    /// `Fixtures/exact_transport.json` (X ~ N(0, I), Y ~ N(1, I), uniform weights, squared
+    /// Euclidean cost), against POT's `ot.emd` cost stored there. `iterations` = pivots, `error` =
+    /// relative difference from POT's cost.
+    static func exactClouds(_ context: inout BenchContext, n: Int) throws {
+        let caseName = "exact-clouds-n\(n)"
+        Progress.log("sinkhorn: \(caseName)")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/exact_transport.json")
+        guard let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any],
+              let clouds = json["clouds\(n)"] as? [String: Any], let x = clouds["x"] as? [[Double]], let y = clouds["y"] as? [[Double]],
+              let reference = clouds["cost"] as? Double else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        let problem = try TransportProblem(source: try DiscreteMeasure.uniform(support: try Matrix(rowsOf: x), name: "source"),
+                                           target: try DiscreteMeasure.uniform(support: try Matrix(rowsOf: y), name: "target"),
+                                           groundCost: .squaredEuclidean)
+        var solution: ExactTransportSolution?
+        let seconds = try bestTime(repeats: context.quick ? 1 : 3, warmup: false) { solution = try NetworkSimplex().solve(problem) }
+        let s = solution!
+        let error = abs(s.transportCost - reference) / reference
+        var table = Table("\(caseName): exact OT between 2-D Gaussian clouds, squared Euclidean cost, vs POT ot.emd's cost",
+                          ["method", "pivots", "degenerate", "seconds", "cost", "rel. diff. from POT", "dual violation", "gap", "converged"])
+        table.add(["network-simplex", "\(s.pivots)", "\(s.degeneratePivots)", Fmt.seconds(seconds), String(format: "%.15g", s.transportCost),
+                   Fmt.sci(error), Fmt.sci(s.certificate.dualViolation), Fmt.sci(s.certificate.complementaryGap), s.converged ? "yes" : "no"])
+        table.print()
+        context.add(Record(suite: "sinkhorn", caseName: caseName, method: "network-simplex", iterations: s.pivots, seconds: seconds,
+                           error: error, value: s.transportCost, converged: s.converged,
+                           extra: ["n": .integer(n), "potCost": .number(reference), "degeneratePivots": .integer(s.degeneratePivots),
+                                   "planEntries": .integer(s.plan.count), "primalResidual": .number(s.certificate.primalResidual),
+                                   "dualViolation": .number(s.certificate.dualViolation),
+                                   "complementaryGap": .number(s.certificate.complementaryGap)]))
     }
 
     /// Solves one problem with every method; table, records and convergence plots.
