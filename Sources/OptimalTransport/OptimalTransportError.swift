@@ -20,6 +20,8 @@ public enum OptimalTransportError: Error, Equatable, Sendable, CustomStringConve
     case supportMismatch(String)
     /// A parameter is out of its documented range.
     case invalidParameter(name: String, value: Double, requirement: String)
+    /// A solve produced a value that is not representable (a plan entry or cost that overflowed).
+    case nonFiniteResult(String)
 
     /// A readable description.
     public var description: String {
@@ -36,6 +38,7 @@ public enum OptimalTransportError: Error, Equatable, Sendable, CustomStringConve
         case let .negativeCost(r, c, v): return "cost entry at row \(r), column \(c) is negative (\(v))"
         case let .supportMismatch(d): return "support mismatch: \(d)"
         case let .invalidParameter(name, v, req): return "parameter \(name) = \(v) is invalid: \(req)"
+        case let .nonFiniteResult(what): return "the result is not finite: \(what)"
         }
     }
 }

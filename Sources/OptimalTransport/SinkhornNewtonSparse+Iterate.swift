@@ -9,14 +9,18 @@ extension SinkhornNewtonSparse {
     /// The Newton step (``SinkhornNewtonSparse/newtonStep(_:damping:)``) reads and updates it; the
     /// Sinkhorn stages (warm-up and fallback) run on its engine from its potentials.
     struct Iterate {
-        let dual: EntropicDual
-        let engine: SinkhornEngine
+        var dual: EntropicDual
+        var engine: SinkhornEngine
         let builder: SolutionBuilder
-        let tolerance: Double
+        var tolerance: Double
+        let threads: Int
         let clock: Stopwatch
         let n: Int, m: Int
         let r: [Double], c: [Double]
-        let eta: Double
+        var eta: Double
+        let reduced: ReducedProblem
+        /// Absorptions of the engines of earlier continuation stages.
+        var earlierAbsorptions = 0
         var x: [Double] = [], y: [Double] = []
         /// `P(x, y)` column-major, updated multiplicatively by accepted steps.
         var plan: [Double] = []
@@ -35,6 +39,9 @@ extension SinkhornNewtonSparse {
         var finishedBySinkhorn = false
         var cgSolves = NestedSolves()
         var history: [IterationRecord] = []
+        /// Decades of marginal error gained per second by the most recent Sinkhorn iterations
+        /// (the warm-up's last ten, or the last stretch).
+        var sinkhornSpeed = 0.0
 
         init(reduced: ReducedProblem, eta: Double, builder: SolutionBuilder, tolerance: Double, clock: Stopwatch, threads: Int) {
             dual = EntropicDual(reduced: reduced, eta: eta, threads: threads)
@@ -47,34 +54,80 @@ extension SinkhornNewtonSparse {
             r = reduced.r
             c = reduced.c
             self.eta = eta
+            self.reduced = reduced
+            self.threads = threads
+        }
+
+        /// Moves to the next continuation stage: the same potentials, counters and history, a new
+        /// `η` and tolerance.
+        mutating func retarget(eta: Double, tolerance: Double) {
+            earlierAbsorptions += engine.absorptions
+            dual = EntropicDual(reduced: reduced, eta: eta, threads: threads)
+            engine = SinkhornEngine(dual: dual, logDomainOnly: false, threads: threads)
+            self.eta = eta
+            self.tolerance = tolerance
+            finishedBySinkhorn = false
         }
 
         /// The iteration number of the next history record (all stages counted).
         var totalIterations: Int { sinkhornIterations + newtonIterations + fallbackIterations }
 
-        /// Sinkhorn from zero potentials, `iterations` in all or until the tolerance is met.
+        /// Sinkhorn, `iterations` in all or until the tolerance is met: from zero potentials on the
+        /// first stage (its first iteration in the log domain), from the current ones afterwards.
         mutating func warmUp(iterations: Int) {
-            engine.start(x: nil, y: nil)
-            sinkhornIterations = 1
+            var done: Int
+            if x.isEmpty {
+                engine.start(x: nil, y: nil)
+                done = 1
+            } else {
+                engine.start(x: x, y: y)
+                done = 0
+            }
+            sinkhornIterations += done
+            var marks: [(error: Double, seconds: Double)] = []
             while true {
                 let (e, f) = engine.check()
                 (error, value) = (e, f)
                 record(stage: .sinkhorn)
-                if error <= tolerance || sinkhornIterations >= iterations { break }
+                marks.append((error, clock.elapsed))
+                if error <= tolerance || done >= iterations { break }
                 engine.step()
+                done += 1
                 sinkhornIterations += 1
             }
+            sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(marks)
             (x, y) = engine.potentials()
+        }
+
+        /// Sinkhorn iterations (history stage `.sinkhorn`) from the current potentials for about
+        /// `seconds` of wall time, or until the tolerance is met; measures their speed, then
+        /// rebuilds the plan.
+        mutating func runSinkhornStretch(seconds: Double) {
+            engine.start(x: x, y: y)
+            var marks = [(error: error, seconds: clock.elapsed)]
+            repeat {
+                engine.step()
+                sinkhornIterations += 1
+                (error, value) = engine.check()
+                record(stage: .sinkhorn)
+                marks.append((error, clock.elapsed))
+            } while error > tolerance && error.isFinite && clock.elapsed - marks[0].seconds < seconds
+            sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(marks)
+            (x, y) = engine.potentials()
+            rebuildPlan()
+            measure()
         }
 
         /// Forms the dense plan from the warm-up's potentials and measures it.
         mutating func startNewton() {
-            plan = [Double](repeating: 0, count: n * m)
-            trial = plan
-            a = [Double](repeating: 0, count: n)
-            b = [Double](repeating: 0, count: m)
-            aTrial = a
-            bTrial = b
+            if plan.count != n * m {
+                plan = [Double](repeating: 0, count: n * m)
+                trial = plan
+                a = [Double](repeating: 0, count: n)
+                b = [Double](repeating: 0, count: m)
+                aTrial = a
+                bTrial = b
+            }
             rebuildPlan()
             measure()
         }
@@ -128,20 +181,20 @@ extension SinkhornNewtonSparse {
         }
 
         mutating func record(stage: IterationRecord.Stage, cgIterations: Int = 0, stepSize: Double? = nil, keptEntries: Int? = nil) {
-            history.append(IterationRecord(iteration: totalIterations, stage: stage, marginalError: error,
+            history.append(IterationRecord(iteration: totalIterations, stage: stage, eta: eta, marginalError: error,
                                            dualValue: builder.scaledDual(value), seconds: clock.elapsed,
                                            cgIterations: cgIterations, stepSize: stepSize, keptEntries: keptEntries))
         }
 
         /// The solution of the original problem at the current potentials.
-        func solution() throws -> TransportSolution {
+        func solution(schedule: [ContinuationStage]) throws -> TransportSolution {
             var events = SolverEvents()
             events.stalls = stalls
             events.planRefreshes = planRefreshes
-            events.absorptions = engine.absorptions
+            events.absorptions = earlierAbsorptions + engine.absorptions
             return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
                                      newton: newtonIterations, fallback: fallbackIterations, cg: cgSolves, history: history,
-                                     seconds: clock.elapsed, events: events)
+                                     seconds: clock.elapsed, events: events, schedule: schedule)
         }
     }
 

@@ -13,9 +13,11 @@ extension SinkhornNewtonSparse {
     func newtonStep(_ state: inout Iterate, damping: inout Double) -> AcceptedStep? {
         let n = state.n, m = state.m, eta = state.eta
         let gradient = (0..<n).map { state.r[$0] - state.a[$0] } + (0..<m).map { state.c[$0] - state.b[$0] }
-        let hessian = state.plan.withUnsafeBufferPointer { p in
-            SparseHessian.build(plan: p.baseAddress!, n: n, m: m, rowSums: state.a, columnSums: state.b, eta: eta, rule: sparsity)
+        var hessian = state.plan.withUnsafeBufferPointer { p in
+            SparseHessian.build(plan: p.baseAddress!, n: n, m: m, rowSums: state.a, columnSums: state.b, eta: eta, rule: sparsity,
+                                threads: threads)
         }
+        hessian.threads = threads
         let diagonal = (state.a + state.b).map { eta * max($0, Double.leastNormalMagnitude) }
         let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
         var cgIterations = 0

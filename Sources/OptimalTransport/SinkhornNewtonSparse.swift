@@ -45,6 +45,23 @@ public struct SinkhornNewtonSparse: Sendable {
     /// by more than `e^maxDriftBeforeRefresh` trigger a rebuild from the potentials.
     static let maxDriftBeforeRefresh = 40.0
 
+    /// The speed Sinkhorn is expected to keep after a run of iterations (error and time after
+    /// each): the speed of the run's second half, extrapolated once more by the ratio of the
+    /// halves when it is slowing down. Sinkhorn decelerates from a fast start on some problems
+    /// (sublinear phases); the last speed alone would overrate it there.
+    static func predictedSpeed(_ marks: [(error: Double, seconds: Double)]) -> Double {
+        guard marks.count >= 3 else { return marks.count == 2 ? speed(from: marks[0], to: marks[1]) : 0 }
+        let middle = marks.count / 2
+        let first = speed(from: marks[0], to: marks[middle]), second = speed(from: marks[middle], to: marks[marks.count - 1])
+        return second < first && first > 0 ? max(0, second) * max(0, second) / first : second
+    }
+
+    /// Decades of marginal error gained per second between two (error, seconds) marks.
+    static func speed(from a: (error: Double, seconds: Double), to b: (error: Double, seconds: Double)) -> Double {
+        guard a.error > 0, b.error > 0, b.seconds > a.seconds else { return 0 }
+        return Foundation.log10(a.error / b.error) / (b.seconds - a.seconds)
+    }
+
     /// μ after a failed or short step.
     static func raised(_ damping: Double, cap: Double) -> Double {
         min(cap, damping == 0 ? initialDamping : damping * dampingFactor)
@@ -67,8 +84,9 @@ public struct SinkhornNewtonSparse: Sendable {
     /// largest entries until at most 1e-4 of its mass is left out; `.paper` is Tang et al.'s fixed
     /// λ = 2/n, which stalls on the benchmark's image problems).
     public var sparsity: SparsityRule
-    /// Relative residual tolerance of the inner conjugate gradient (default 1e-6; measured to
-    /// change neither the Newton step count nor the time much between 1e-2 and 1e-10).
+    /// Relative residual tolerance of the inner conjugate gradient (default 1e-3: on the benchmark
+    /// problems 1e-2 to 1e-6 give the same Newton step counts within one, and 1e-3 the shortest
+    /// times — 40–60 % fewer CG iterations than 1e-6).
     public var cgTolerance: Double
     /// Inner conjugate-gradient iteration cap per Newton step (default 2000).
     public var maxCGIterations: Int
@@ -87,13 +105,26 @@ public struct SinkhornNewtonSparse: Sendable {
     public var maxFallbackIterations: Int
     /// Threads for the `O(nm)` passes.
     public var threads: Int
+    /// How `η` is reached (default `.automatic`: directly unless `η · range(C)` is large). Every
+    /// stage has its own warm-up and Newton budget.
+    public var continuation: EtaContinuation
+    /// L1 marginal error at which an intermediate continuation stage ends (default 1e-3).
+    public var stageTolerance: Double
+    /// Run Sinkhorn after a damped Newton step whenever Sinkhorn is measured to gain more
+    /// decades of marginal error per second (default true; false gives the paper's schedule:
+    /// warm-up, then Newton steps only).
+    public var interleaveSinkhorn: Bool
 
     /// Options with the documented defaults (the paper's N1 = 20; see each property).
     public init(regularization: Regularization, tolerance: Double = 1e-10, warmUpIterations: Int = 20,
                 maxNewtonIterations: Int = 200, sparsity: SparsityRule = .massThreshold(1e-4),
-                cgTolerance: Double = 1e-6, maxCGIterations: Int = 2000, armijo: Double = 1e-4,
+                cgTolerance: Double = 1e-3, maxCGIterations: Int = 2000, armijo: Double = 1e-4,
                 maxBacktracks: Int = 30, maxDamping: Double = 1e4, fallbackIterations: Int = 10, maxFallbackIterations: Int = 100_000,
+                continuation: EtaContinuation = .automatic, stageTolerance: Double = 1e-3, interleaveSinkhorn: Bool = true,
                 threads: Int = Parallel.processorCount) {
+        self.interleaveSinkhorn = interleaveSinkhorn
+        self.continuation = continuation
+        self.stageTolerance = stageTolerance
         self.regularization = regularization
         self.tolerance = tolerance
         self.warmUpIterations = warmUpIterations
@@ -125,6 +156,7 @@ public struct SinkhornNewtonSparse: Sendable {
         try require(maxDamping >= 0 && maxDamping.isFinite, "maxDamping", maxDamping, "must be ≥ 0 and finite")
         try require(fallbackIterations >= 1, "fallbackIterations", Double(fallbackIterations), "must be at least 1")
         try require(maxFallbackIterations >= 0, "maxFallbackIterations", Double(maxFallbackIterations), "must be non-negative")
+        try require(stageTolerance > 0 && stageTolerance.isFinite, "stageTolerance", stageTolerance, "must be positive and finite")
     }
 
     /// Solves the entropic OT problem.
@@ -133,25 +165,52 @@ public struct SinkhornNewtonSparse: Sendable {
         try RoutineError.naming("SinkhornNewtonSparse.solve") { try unnamedSolve(problem) }
     }
 
-    /// `solve` without the routine name on its errors: warm-up, Newton steps with fallbacks, and
-    /// a Sinkhorn finish when the Newton budget is spent (see the type's documentation).
+    /// `solve` without the routine name on its errors: the continuation's stages, each a warm-up,
+    /// Newton steps with fallbacks, and a Sinkhorn finish when the Newton budget is spent.
     func unnamedSolve(_ problem: TransportProblem) throws -> TransportSolution {
         try validate()
         let clock = Stopwatch()
         let reduced = ReducedProblem(problem)
         let builder = SolutionBuilder(problem: problem, reduced: reduced, regularization: regularization, threads: threads)
-        var state = Iterate(reduced: reduced, eta: regularization.eta, builder: builder, tolerance: tolerance, clock: clock, threads: threads)
+        let etas = try continuation.stages(target: regularization.eta, costRange: reduced.costRange)
+        func stageTolerance(_ k: Int) -> Double { k == etas.count - 1 ? tolerance : max(tolerance, self.stageTolerance) }
+        var state = Iterate(reduced: reduced, eta: etas[0], builder: builder, tolerance: stageTolerance(0), clock: clock, threads: threads)
+        var schedule: [ContinuationStage] = []
+        for (k, eta) in etas.enumerated() {
+            if k > 0 { state.retarget(eta: eta, tolerance: stageTolerance(k)) }
+            let before = state.totalIterations
+            runStage(&state)
+            schedule.append(ContinuationStage(eta: eta, iterations: state.totalIterations - before, marginalError: state.error,
+                                              tolerance: state.tolerance, converged: state.converged))
+        }
+        return try state.solution(schedule: schedule)
+    }
+
+    /// One regularization: warm-up, Newton steps with fallbacks, and a Sinkhorn finish when the
+    /// Newton budget is spent without convergence.
+    func runStage(_ state: inout Iterate) {
         state.warmUp(iterations: warmUpIterations)
         state.startNewton()
-        var damping = 0.0, consecutiveStalls = 0
-        while !state.converged && state.newtonIterations < maxNewtonIterations {
+        var damping = 0.0, consecutiveStalls = 0, steps = 0
+        while !state.converged && steps < maxNewtonIterations {
+            let before = (error: state.error, seconds: state.clock.elapsed)
             if let accepted = newtonStep(&state, damping: &damping) {
                 consecutiveStalls = 0
+                steps += 1
                 state.accept(accepted)
+                // Newton or Sinkhorn, by measured cost: a damped step (outside Newton's quadratic
+                // region) that gained fewer decades of marginal error per second than Sinkhorn's
+                // latest iterations is followed by Sinkhorn for the same wall time. Full steps
+                // never are: near the optimum Newton's quadratic convergence wins.
+                let cost = state.clock.elapsed - before.seconds
+                let newtonSpeed = SinkhornNewtonSparse.speed(from: before, to: (state.error, state.clock.elapsed))
+                if interleaveSinkhorn && !state.converged && accepted.size < SinkhornNewtonSparse.shortStep && newtonSpeed < state.sinkhornSpeed {
+                    state.runSinkhornStretch(seconds: cost)
+                }
                 continue
             }
             // Fallback: Sinkhorn iterations from the current potentials. After too many
-            // consecutive stalls Sinkhorn alone finishes the solve.
+            // consecutive stalls Sinkhorn alone finishes the stage.
             state.stalls += 1
             consecutiveStalls += 1
             damping = 0
@@ -163,11 +222,10 @@ public struct SinkhornNewtonSparse: Sendable {
             }
         }
         // A Newton budget spent without convergence is never the last word: Sinkhorn finishes the
-        // solve from the Newton iterate, so SNS ends no worse than Sinkhorn would have.
+        // stage from the Newton iterate, so SNS ends no worse than Sinkhorn would have.
         if !state.converged && !state.finishedBySinkhorn && maxFallbackIterations > 0 {
             state.runSinkhorn(budget: maxFallbackIterations)
         }
-        return try state.solution()
     }
 }
 

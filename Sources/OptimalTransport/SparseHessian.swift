@@ -24,6 +24,13 @@ public struct SparseHessian: LinearOperator, Sendable {
     public let keptMass: Double
     /// Mass of the whole plan.
     public let totalMass: Double
+    /// The kept entries again, compressed by row (`rowStarts`, `columnIndices`, `rowValues`), so
+    /// that both halves of a product are gathers.
+    let rowStarts: [Int]
+    let columnIndices: [Int32]
+    let rowValues: [Double]
+    /// Threads for `apply` (1 unless the solver sets its own).
+    var threads = 1
 
     /// Order `n + m`.
     public var dimension: Int { rowDiagonal.count + columnDiagonal.count }
@@ -34,31 +41,43 @@ public struct SparseHessian: LinearOperator, Sendable {
 
     /// `y = H x`. - Complexity: O(n + m + kept entries).
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        let n = rowDiagonal.count, m = columnDiagonal.count
+        let n = rowDiagonal.count, m = columnDiagonal.count, eta = self.eta
+        // Two gathers, one over the compressed rows and one over the compressed columns: no two
+        // chunks write the same entry of y, so both run in parallel without reductions.
         rowDiagonal.withUnsafeBufferPointer { d1 in
-            for i in 0..<n { y[i] = d1[i] * x[i] }
-        }
-        columnStarts.withUnsafeBufferPointer { cs in
-            rowIndices.withUnsafeBufferPointer { ri in
-                values.withUnsafeBufferPointer { vals in
-                    columnDiagonal.withUnsafeBufferPointer { d2 in
-                        for j in 0..<m {
-                            let xj = x[n + j]
-                            var acc = d2[j] * xj
-                            for k in cs[j]..<cs[j + 1] {
-                                let i = Int(ri[k])
-                                let p = vals[k]
-                                y[i] += p * xj
-                                acc += p * x[i]
+            rowStarts.withUnsafeBufferPointer { rs in
+                columnIndices.withUnsafeBufferPointer { ci in
+                    rowValues.withUnsafeBufferPointer { rv in
+                        Parallel.forEachChunk(count: n, threads: threads, minimumChunk: SparseHessian.minimumChunk) { range in
+                            for i in range {
+                                var acc = d1[i] * x[i]
+                                for k in rs[i]..<rs[i + 1] { acc += rv[k] * x[n + Int(ci[k])] }
+                                y[i] = eta * acc
                             }
-                            y[n + j] = acc
                         }
                     }
                 }
             }
         }
-        for k in 0..<(n + m) { y[k] *= eta }
+        columnDiagonal.withUnsafeBufferPointer { d2 in
+            columnStarts.withUnsafeBufferPointer { cs in
+                rowIndices.withUnsafeBufferPointer { ri in
+                    values.withUnsafeBufferPointer { vals in
+                        Parallel.forEachChunk(count: m, threads: threads, minimumChunk: SparseHessian.minimumChunk) { range in
+                            for j in range {
+                                var acc = d2[j] * x[n + j]
+                                for k in cs[j]..<cs[j + 1] { acc += vals[k] * x[Int(ri[k])] }
+                                y[n + j] = eta * acc
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
+
+    /// Rows or columns per parallel chunk of `apply` at the least.
+    static let minimumChunk = 256
 
     /// The relative mass rule: every row and every column keeps its largest entries until what it
     /// leaves out is at most `tau` of its own mass. An entry is dropped only when it lies below both
@@ -66,31 +85,47 @@ public struct SparseHessian: LinearOperator, Sendable {
     /// Cuts are found per row and column on a histogram of binades relative to the row (column)
     /// sum, which bounds each entry from above: one counting pass and one collecting pass.
     static func buildRelative(plan: UnsafePointer<Double>, n: Int, m: Int, rowSums: [Double], columnSums: [Double],
-                              eta: Double, tau: Double) -> SparseHessian {
+                              eta: Double, tau: Double, threads: Int = 1) -> SparseHessian {
         let binades = 64
         @inline(__always) func exponent(_ v: Double) -> Int { Int(truncatingIfNeeded: (v.bitPattern >> 52) & 0x7FF) }
         let rowExp = rowSums.map(exponent), colExp = columnSums.map(exponent)
-        var rowHist = [Double](repeating: 0, count: n * binades)
+        // Column chunks: each fills its own columns' histograms and its own copy of the row
+        // histograms, merged afterwards.
+        let chunks = max(1, min(threads, m / SparseHessian.minimumChunk))
+        var rowHists = [Double](repeating: 0, count: chunks * n * binades)
         var colHist = [Double](repeating: 0, count: m * binades)
-        var planMass = 0.0
-        rowHist.withUnsafeMutableBufferPointer { rh in
+        var masses = [Double](repeating: 0, count: chunks)
+        rowHists.withUnsafeMutableBufferPointer { rhAll in
             colHist.withUnsafeMutableBufferPointer { ch in
-                for j in 0..<m {
-                    let col = plan + j * n
-                    let ej = colExp[j]
-                    var colMass = 0.0
-                    for i in 0..<n {
-                        let v = col[i]
-                        guard v > 0 else { continue }
-                        let e = exponent(v)
-                        rh[i * binades + min(binades - 1, max(0, rowExp[i] - e))] += v
-                        ch[j * binades + min(binades - 1, max(0, ej - e))] += v
-                        colMass += v
+                masses.withUnsafeMutableBufferPointer { ms in
+                    rowExp.withUnsafeBufferPointer { re in
+                        Parallel.forEachChunk(count: chunks, threads: chunks) { range in
+                            for chunk in range {
+                                let rh = rhAll.baseAddress! + chunk * n * binades
+                                var mass = 0.0
+                                for j in (m * chunk / chunks)..<(m * (chunk + 1) / chunks) {
+                                    let col = plan + j * n
+                                    let ej = colExp[j]
+                                    for i in 0..<n {
+                                        let v = col[i]
+                                        guard v > 0 else { continue }
+                                        let e = exponent(v)
+                                        rh[i * binades + min(binades - 1, max(0, re[i] - e))] += v
+                                        ch[j * binades + min(binades - 1, max(0, ej - e))] += v
+                                        mass += v
+                                    }
+                                }
+                                ms[chunk] = mass
+                            }
+                        }
                     }
-                    planMass += colMass
                 }
             }
         }
+        for chunk in 1..<max(chunks, 1) {
+            for k in 0..<(n * binades) { rowHists[k] += rowHists[chunk * n * binades + k] }
+        }
+        let planMass = masses.reduce(0, +)
         // Cut k: keep binades 0..<k (relative to the sum), drop k...; the largest drop within tau.
         func cuts(_ hist: [Double], _ sums: [Double], _ count: Int) -> [Int] {
             (0..<count).map { i in
@@ -105,21 +140,21 @@ public struct SparseHessian: LinearOperator, Sendable {
                 return cut
             }
         }
-        let rowCut = cuts(rowHist, rowSums, n), colCut = cuts(colHist, columnSums, m)
-        return collect(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, totalMass: planMass) { i, j, v in
+        let rowCut = cuts(rowHists, rowSums, n), colCut = cuts(colHist, columnSums, m)
+        // An entry is kept when its binade is below its row's or its column's cut: the smallest
+        // exponent kept per row and column.
+        let rowKeep = (0..<n).map { rowExp[$0] - rowCut[$0] }, colKeep = (0..<m).map { colExp[$0] - colCut[$0] }
+        return collect(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, totalMass: planMass,
+                       threads: threads) { i, j, v in
             let e = exponent(v)
-            return colExp[j] - e < colCut[j] || rowExp[i] - e < rowCut[i]
+            return e > colKeep[j] || e > rowKeep[i]
         }
     }
 
-    /// Selects the entries of a dense column-major plan (`n × m`) by `rule`.
-    /// Selection is by a histogram of the entries' exponent and leading mantissa bits (one pass),
-    /// then one collecting pass: no sort of the `n m` entries.
-    /// - Complexity: O(n m) plus a sort of one histogram bucket for the fixed budget.
     static func build(plan: UnsafePointer<Double>, n: Int, m: Int, rowSums: [Double], columnSums: [Double],
-                      eta: Double, rule: SparsityRule) -> SparseHessian {
+                      eta: Double, rule: SparsityRule, threads: Int = 1) -> SparseHessian {
         if case .massThreshold(let tau) = rule {
-            return buildRelative(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, tau: tau)
+            return buildRelative(plan: plan, n: n, m: m, rowSums: rowSums, columnSums: columnSums, eta: eta, tau: tau, threads: threads)
         }
         let total = n * m
         let buckets = 1 << 16
@@ -171,28 +206,58 @@ public struct SparseHessian: LinearOperator, Sendable {
     }
 
     /// The compressed-column Hessian of the positive plan entries that `keep(row, column, value)`
-    /// selects (one pass over the plan).
+    /// selects (one pass over the plan, in parallel column chunks), and its compressed-row copy.
     @inline(__always)
     static func collect(plan: UnsafePointer<Double>, n: Int, m: Int, rowSums: [Double], columnSums: [Double], eta: Double,
-                        totalMass: Double, keep: (Int, Int, Double) -> Bool) -> SparseHessian {
-        var starts = [Int](repeating: 0, count: m + 1)
-        var rowIdx: [Int32] = []
-        var vals: [Double] = []
-        var kept = 0.0
-        for j in 0..<m {
-            let col = plan + j * n
-            for i in 0..<n {
-                let v = col[i]
-                if v > 0 && keep(i, j, v) {
-                    rowIdx.append(Int32(i))
-                    vals.append(v)
-                    kept += v
+                        totalMass: Double, threads: Int = 1, keep: (Int, Int, Double) -> Bool) -> SparseHessian {
+        let chunks = max(1, min(threads, m / SparseHessian.minimumChunk))
+        var counts = [Int](repeating: 0, count: m + 1)
+        var pieces = [(rows: [Int32], values: [Double], kept: Double)](repeating: ([], [], 0), count: chunks)
+        counts.withUnsafeMutableBufferPointer { cnt in
+            pieces.withUnsafeMutableBufferPointer { pc in
+                Parallel.forEachChunk(count: chunks, threads: chunks) { range in
+                    for chunk in range {
+                        var rows: [Int32] = [], values: [Double] = []
+                        var kept = 0.0
+                        for j in (m * chunk / chunks)..<(m * (chunk + 1) / chunks) {
+                            let col = plan + j * n
+                            let before = values.count
+                            for i in 0..<n {
+                                let v = col[i]
+                                if v > 0 && keep(i, j, v) {
+                                    rows.append(Int32(i))
+                                    values.append(v)
+                                    kept += v
+                                }
+                            }
+                            cnt[j + 1] = values.count - before
+                        }
+                        pc[chunk] = (rows, values, kept)
+                    }
                 }
             }
-            starts[j + 1] = vals.count
+        }
+        for j in 0..<m { counts[j + 1] += counts[j] }
+        let rowIdx = pieces.flatMap(\.rows), vals = pieces.flatMap(\.values)
+        let kept = pieces.reduce(0) { $0 + $1.kept }
+        let starts = counts
+        // The same entries by row: counts, prefix sums, fill in column order.
+        var rowStarts = [Int](repeating: 0, count: n + 1)
+        for i in rowIdx { rowStarts[Int(i) + 1] += 1 }
+        for i in 0..<n { rowStarts[i + 1] += rowStarts[i] }
+        var next = rowStarts
+        var columnIndices = [Int32](repeating: 0, count: vals.count), rowValues = [Double](repeating: 0, count: vals.count)
+        for j in 0..<m {
+            for k in starts[j]..<starts[j + 1] {
+                let i = Int(rowIdx[k])
+                columnIndices[next[i]] = Int32(j)
+                rowValues[next[i]] = vals[k]
+                next[i] += 1
+            }
         }
         return SparseHessian(eta: eta, rowDiagonal: rowSums, columnDiagonal: columnSums, columnStarts: starts,
-                             rowIndices: rowIdx, values: vals, keptMass: kept, totalMass: totalMass)
+                             rowIndices: rowIdx, values: vals, keptMass: kept, totalMass: totalMass,
+                             rowStarts: rowStarts, columnIndices: columnIndices, rowValues: rowValues)
     }
 }
 

@@ -135,4 +135,13 @@ struct ReducedProblem: Sendable {
 
     var n: Int { r.count }
     var m: Int { c.count }
+
+    /// `max C − min C` over the kept bins.
+    var costRange: Double {
+        cost.withUnsafeBufferPointer { b in
+            var low = Double.infinity, high = -Double.infinity
+            for v in b { low = min(low, v); high = max(high, v) }
+            return b.isEmpty ? 0 : high - low
+        }
+    }
 }

@@ -17,6 +17,8 @@ public struct IterationRecord: Sendable, Equatable {
     public let iteration: Int
     /// The stage.
     public let stage: Stage
+    /// The `η` of this iterate: the target, or an η-continuation stage's.
+    public let eta: Double
     /// L1 marginal error `‖P1 − r‖₁ + ‖Pᵀ1 − c‖₁` of the unit-mass problem after this iteration.
     public let marginalError: Double
     /// Dual value `f(x, y)` after this iteration (for the problem's own mass).
@@ -89,6 +91,9 @@ public struct TransportSolution: IterativeResult {
     public let seconds: Double
     /// Events that explain the solve's cost (absorptions, log-domain iterations, stalls, plan refreshes).
     public let events: SolverEvents
+    /// The η-continuation as it ran, one entry per stage, the target's last (a single stage when
+    /// the target was solved directly).
+    public let schedule: [ContinuationStage]
 
     /// Total iterations of all stages.
     public var iterations: Int { sinkhornIterations + newtonIterations + fallbackIterations }
@@ -134,7 +139,8 @@ struct SolutionBuilder {
     /// Forms the plan and the figures of the original problem from the reduced problem's potentials.
     /// - Throws: the dual's error when the plan cannot be formed (never a zero plan with a zero cost).
     func build(x: [Double], y: [Double], converged: Bool, tolerance: Double, sinkhorn: Int, newton: Int, fallback: Int,
-               cg: NestedSolves, history: [IterationRecord], seconds: Double, events: SolverEvents) throws -> TransportSolution {
+               cg: NestedSolves, history: [IterationRecord], seconds: Double, events: SolverEvents,
+               schedule: [ContinuationStage]) throws -> TransportSolution {
         let dual = EntropicDual(reduced: reduced, eta: regularization.eta, threads: threads)
         let n = problem.rows, m = problem.columns
         let eps = regularization.epsilon
@@ -164,6 +170,9 @@ struct SolutionBuilder {
             transport = Summation.compensated(tc)
             entropy = Summation.compensated(en)
         }
+        guard plan.elements.allSatisfy(\.isFinite), transport.isFinite, p̂.value.isFinite else {
+            throw OptimalTransportError.nonFiniteResult("the plan at the final potentials overflows (η = \(regularization.eta))")
+        }
         let error = p̂.marginalError
         return TransportSolution(
             regularization: regularization, sourcePotential: xFull, targetPotential: yFull, plan: plan,
@@ -171,6 +180,6 @@ struct SolutionBuilder {
             dualValue: scaledDual(p̂.value), marginalError: error,
             converged: converged && error <= tolerance, tolerance: tolerance,
             sinkhornIterations: sinkhorn, newtonIterations: newton, fallbackIterations: fallback, cgSolves: cg,
-            history: history, seconds: seconds, events: events)
+            history: history, seconds: seconds, events: events, schedule: schedule)
     }
 }

@@ -74,7 +74,7 @@ final class SinkhornTests: XCTestCase {
         for eta in [1200.0, 10_000] {
             // Sinkhorn for a bounded number of iterations (it needs O(η) of them), SNS to convergence.
             for form in [Sinkhorn.Form.automatic, .logDomain] {
-                let s = try Sinkhorn(regularization: .eta(eta), tolerance: 1e-9, maxIterations: form == .logDomain ? 300 : 3000, form: form).solve(p)
+                let s = try Sinkhorn(regularization: .eta(eta), tolerance: 1e-9, maxIterations: form == .logDomain ? 300 : 3000, form: form, continuation: .none).solve(p)
                 XCTAssertLessThan(s.marginalError, s.history[0].marginalError)
                 XCTAssertTrue(s.history.allSatisfy { $0.marginalError.isFinite && $0.dualValue.isFinite })
                 XCTAssertTrue(s.plan.elements.allSatisfy { $0.isFinite && $0 >= 0 })

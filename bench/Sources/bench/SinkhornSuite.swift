@@ -24,6 +24,7 @@ enum SinkhornSuite {
         func methods(tolerance: Double, warmUp: Int = 20, extra: [Method] = []) -> [Method] {
             [Method(name: "sinkhorn") { try Sinkhorn(regularization: .eta(eta), tolerance: tolerance, maxIterations: cap, threads: threads).solve($0) },
              Method(name: "sns") { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: tolerance, warmUpIterations: warmUp, threads: threads).solve($0) },
+             Method(name: "sns-newton-only") { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: tolerance, warmUpIterations: warmUp, interleaveSinkhorn: false, threads: threads).solve($0) },
              Method(name: "sns-fixed-lambda") {
                  try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: tolerance, warmUpIterations: warmUp, sparsity: .paper, threads: threads).solve($0)
              }] + extra
@@ -52,6 +53,45 @@ enum SinkhornSuite {
                     methods(tolerance: 1e-10))
         try iterationCost(&context, n: quick ? 1000 : 2000)
         for n in quick ? [1000] : [1000, 3000] { try exactClouds(&context, n: n) }
+        try etaSweep(&context, n: 100, etas: quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6])
+    }
+
+    /// Entropic OT at large η on a 100 × 100 random cost in [0, 1] (uniform weights), tolerance
+    /// 1e-9, with the default η-continuation, and for comparison solved directly (iteration caps
+    /// 100,000 Sinkhorn iterations / 200 Newton steps). One record per method and η; `error` = L1
+    /// marginal error, `extra.gapToExact` = ⟨C, P⟩ − the network simplex's exact cost.
+    static func etaSweep(_ context: inout BenchContext, n: Int, etas: [Double]) throws {
+        let caseName = "eta-sweep-random-n\(n)"
+        var g = Xoshiro256StarStar(seed: context.seed &+ 7)
+        let w = [Double](repeating: 1 / Double(n), count: n)
+        let problem = try TransportProblem(source: w, target: w, cost: Matrix.randomUniform(rows: n, columns: n, using: &g))
+        let exact = try NetworkSimplex().solve(problem)
+        let threads = context.threads
+        var table = Table("\(caseName): entropic OT at large η, C ~ U[0, 1], tolerance 1e-9; gap = ⟨C, P⟩ − exact cost (network simplex)",
+                          ["method", "η", "stages", "iterations", "(sinkhorn+newton+fallback)", "seconds", "final error", "gap to exact",
+                           "log(n²)/η", "converged"])
+        for eta in etas {
+            let methods: [(String, () throws -> TransportSolution)] = [
+                ("sinkhorn", { try Sinkhorn(regularization: .eta(eta), tolerance: 1e-9, threads: threads).solve(problem) }),
+                ("sns", { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: 1e-9, threads: threads).solve(problem) }),
+                ("sinkhorn-direct", { try Sinkhorn(regularization: .eta(eta), tolerance: 1e-9, continuation: .none, threads: threads).solve(problem) }),
+                ("sns-direct", { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: 1e-9, continuation: .none, threads: threads).solve(problem) }),
+            ]
+            for (name, solve) in methods {
+                Progress.log("sinkhorn: \(caseName) \(name) η = \(Fmt.sci(eta, 0))")
+                let s = try solve()
+                let gap = s.transportCost - exact.transportCost
+                table.add([name, Fmt.sci(eta, 0), "\(s.schedule.count)", "\(s.iterations)",
+                           "\(s.sinkhornIterations)+\(s.newtonIterations)+\(s.fallbackIterations)", Fmt.seconds(s.seconds),
+                           Fmt.sci(s.marginalError), Fmt.sci(gap), Fmt.sci(2 * Foundation.log(Double(n)) / eta), s.converged ? "yes" : "no"])
+                context.add(Record(suite: "sinkhorn", caseName: caseName, method: name, iterations: s.iterations, innerIterations: s.cgIterations,
+                                   seconds: s.seconds, error: s.marginalError, value: s.transportCost, baseline: "sinkhorn", converged: s.converged,
+                                   extra: ["eta": .number(eta), "n": .integer(n), "gapToExact": .number(gap), "exactCost": .number(exact.transportCost),
+                                           "newtonIterations": .integer(s.newtonIterations), "stages": .integer(s.schedule.count),
+                                           "schedule": .string(s.schedule.map { "\(Fmt.sci($0.eta, 0)):\($0.iterations)" }.joined(separator: " "))]))
+            }
+        }
+        table.print()
     }
 
     /// Exact transport (network simplex) between the 2-D Gaussian clouds of
