@@ -4,7 +4,7 @@ import LinearAlgebra
 /// Exact optimal transport by the network simplex: `min ⟨C, P⟩` over plans with marginals `r`
 /// and `c`, with no regularization.
 ///
-/// The primal network simplex on the complete bipartite graph (``SimplexTree``): a spanning-tree
+/// The primal network simplex on the complete bipartite graph: a spanning-tree
 /// basis, potentials from the tree, entering arcs by block search over the reduced costs
 /// `C_ij + π_i − π_j` (blocks of `⌈√(n m)⌉` arcs by default: the first block holding a negative
 /// reduced cost gives its most negative one), and the leaving arc by Cunningham's rule, which keeps

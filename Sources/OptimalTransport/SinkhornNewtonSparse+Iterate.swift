@@ -6,7 +6,7 @@ extension SinkhornNewtonSparse {
     /// and column sums (and a second buffer for line-search trials), the stopping figures, every
     /// counter the solution reports, and the history.
     ///
-    /// The Newton step (``SinkhornNewtonSparse/newtonStep(_:damping:)``) reads and updates it; the
+    /// The Newton step (`newtonStep(_:damping:)`) reads and updates it; the
     /// Sinkhorn stages (warm-up and fallback) run on its engine from its potentials.
     struct Iterate {
         var dual: EntropicDual
