@@ -39,8 +39,8 @@ extension SinkhornNewtonSparse {
         var finishedBySinkhorn = false
         var cgSolves = NestedSolves()
         var history: [IterationRecord] = []
-        /// Decades of marginal error gained per second by the most recent Sinkhorn iterations
-        /// (the warm-up's last ten, or the last stretch).
+        /// Decades of marginal error gained per Sinkhorn iteration, as expected from the most
+        /// recent ones (the warm-up's, or the last stretch's).
         var sinkhornSpeed = 0.0
 
         init(reduced: ReducedProblem, eta: Double, builder: SolutionBuilder, tolerance: Double, clock: Stopwatch, threads: Int) {
@@ -84,12 +84,12 @@ extension SinkhornNewtonSparse {
                 done = 0
             }
             sinkhornIterations += done
-            var marks: [(error: Double, seconds: Double)] = []
+            var marks: [(error: Double, work: Double)] = []
             while true {
                 let (e, f) = engine.check()
                 (error, value) = (e, f)
                 record(stage: .sinkhorn)
-                marks.append((error, clock.elapsed))
+                marks.append((error, Double(done)))
                 if error <= tolerance || done >= iterations { break }
                 engine.step()
                 done += 1
@@ -99,19 +99,20 @@ extension SinkhornNewtonSparse {
             (x, y) = engine.potentials()
         }
 
-        /// Sinkhorn iterations (history stage `.sinkhorn`) from the current potentials for about
-        /// `seconds` of wall time, or until the tolerance is met; measures their speed, then
-        /// rebuilds the plan.
-        mutating func runSinkhornStretch(seconds: Double) {
+        /// `iterations` Sinkhorn iterations (history stage `.sinkhorn`) from the current
+        /// potentials, fewer if the tolerance is met; updates their expected speed and rebuilds
+        /// the plan.
+        mutating func runSinkhornStretch(iterations: Int) {
             engine.start(x: x, y: y)
-            var marks = [(error: error, seconds: clock.elapsed)]
-            repeat {
+            var marks = [(error: error, work: 0.0)]
+            for k in 1...max(1, iterations) {
                 engine.step()
                 sinkhornIterations += 1
                 (error, value) = engine.check()
                 record(stage: .sinkhorn)
-                marks.append((error, clock.elapsed))
-            } while error > tolerance && error.isFinite && clock.elapsed - marks[0].seconds < seconds
+                marks.append((error, Double(k)))
+                if error <= tolerance || !error.isFinite { break }
+            }
             sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(marks)
             (x, y) = engine.potentials()
             rebuildPlan()
@@ -202,9 +203,11 @@ extension SinkhornNewtonSparse {
     struct AcceptedStep {
         /// The accepted step length `t`.
         var size: Double
-        /// CG iterations spent on the accepted solve.
+        /// CG iterations spent on the step (every damping level's solve).
         var cgIterations: Int
         /// Plan entries the sparsified Hessian kept.
         var keptEntries: Int
+        /// Line-search trials (passes over the plan) of the step.
+        var trials: Int
     }
 }

@@ -20,7 +20,7 @@ extension SinkhornNewtonSparse {
         hessian.threads = threads
         let diagonal = (state.a + state.b).map { eta * max($0, Double.leastNormalMagnitude) }
         let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
-        var cgIterations = 0
+        var cgIterations = 0, trials = 0
         while true {
             let op = DampedHessian(hessian: hessian, diagonal: diagonal, damping: damping)
             // A CG solve that fails (non-positive curvature, non-finite values) or leaves too
@@ -29,14 +29,14 @@ extension SinkhornNewtonSparse {
             do {
                 let solve = try cg.solve(op, gradient, preconditioner: try JacobiPreconditioner(diagonal: diagonal.map { $0 * (1 + damping) }))
                 state.cgSolves.record(iterations: solve.iterations, converged: solve.converged, criterion: solve.relativeResidual)
+                cgIterations += solve.iterations
                 if solve.relativeResidual <= SinkhornNewtonSparse.maxNewtonResidual && solve.solution.allSatisfy({ $0.isFinite }) {
                     direction = solve.solution
-                    cgIterations += solve.iterations
                 }
             } catch {
                 state.cgSolves.record(iterations: 0, converged: false, criterion: .infinity)
             }
-            let size = direction.map { lineSearch(&state, direction: $0, gradient: gradient) } ?? 0
+            let size = direction.map { lineSearch(&state, direction: $0, gradient: gradient, trials: &trials) } ?? 0
             if size == 0 {
                 if damping >= maxDamping { return nil }
                 damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
@@ -48,7 +48,7 @@ extension SinkhornNewtonSparse {
                 // Accepted, but far from a full step: the model is poor at this distance.
                 damping = SinkhornNewtonSparse.raised(damping, cap: maxDamping)
             }
-            return AcceptedStep(size: size, cgIterations: cgIterations, keptEntries: hessian.keptEntries)
+            return AcceptedStep(size: size, cgIterations: cgIterations, keptEntries: hessian.keptEntries, trials: trials)
         }
     }
 
@@ -58,7 +58,7 @@ extension SinkhornNewtonSparse {
     /// The change of `f` is computed directly with `expm1` (not as a difference of two large
     /// sums); a non-finite trial counts as a failure; no trial changes a plan entry by more than
     /// `e^maxLogChange`.
-    func lineSearch(_ state: inout Iterate, direction: [Double], gradient: [Double]) -> Double {
+    func lineSearch(_ state: inout Iterate, direction: [Double], gradient: [Double], trials: inout Int) -> Double {
         let n = state.n, m = state.m, eta = state.eta
         // Remove the component along the null direction (1, −1): it changes no plan entry but,
         // accumulated, makes x and y large and opposite, and x_i + y_j then loses digits to
@@ -72,6 +72,7 @@ extension SinkhornNewtonSparse {
         let reach = eta * ((dx.map(abs).max() ?? 0) + (dy.map(abs).max() ?? 0))
         var t = min(1, SinkhornNewtonSparse.maxLogChange / max(reach, 1e-300))
         for _ in 0..<maxBacktracks {
+            trials += 1
             let (decrease, magnitude, maxExponent) = trialStep(dx: dx, dy: dy, t: t, eta: eta, n: n, m: m, plan: state.plan,
                                                                trial: &state.trial, rowSums: &state.aTrial, columnSums: &state.bTrial)
             let change = -decrease / eta + t * linear

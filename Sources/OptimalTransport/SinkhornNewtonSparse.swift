@@ -50,22 +50,39 @@ public struct SinkhornNewtonSparse: Sendable {
     /// by more than `e^maxDriftBeforeRefresh` trigger a rebuild from the potentials.
     static let maxDriftBeforeRefresh = 40.0
 
-    /// The speed Sinkhorn is expected to keep after a run of iterations (error and time after
+    /// The speed Sinkhorn is expected to keep after a run of iterations (error and work after
     /// each): the speed of the run's second half, extrapolated once more by the ratio of the
     /// halves when it is slowing down. Sinkhorn decelerates from a fast start on some problems
     /// (sublinear phases); the last speed alone would overrate it there.
-    static func predictedSpeed(_ marks: [(error: Double, seconds: Double)]) -> Double {
+    static func predictedSpeed(_ marks: [(error: Double, work: Double)]) -> Double {
         guard marks.count >= 3 else { return marks.count == 2 ? speed(from: marks[0], to: marks[1]) : 0 }
         let middle = marks.count / 2
         let first = speed(from: marks[0], to: marks[middle]), second = speed(from: marks[middle], to: marks[marks.count - 1])
         return second < first && first > 0 ? max(0, second) * max(0, second) / first : second
     }
 
-    /// Decades of marginal error gained per second between two (error, seconds) marks.
-    static func speed(from a: (error: Double, seconds: Double), to b: (error: Double, seconds: Double)) -> Double {
-        guard a.error > 0, b.error > 0, b.seconds > a.seconds else { return 0 }
-        return Foundation.log10(a.error / b.error) / (b.seconds - a.seconds)
+    /// Decades of marginal error gained per unit of work between two (error, work) marks.
+    static func speed(from a: (error: Double, work: Double), to b: (error: Double, work: Double)) -> Double {
+        guard a.error > 0, b.error > 0, b.work > a.work else { return 0 }
+        return Foundation.log10(a.error / b.error) / (b.work - a.work)
     }
+
+    /// Work of one Newton step in Sinkhorn iterations (two matrix–vector passes over the `n × m`
+    /// plan each): a Hessian build, the CG products over the kept entries and the line-search
+    /// trials, each pass weighed per entry against one entry of a `dgemv`. The weights were
+    /// measured with `bench sinkhorn` at n = 784 and 2000 (2 threads): the build's two passes
+    /// about 60 `dgemv` entries per plan entry, one sparse product about 5 per kept entry (each
+    /// counted twice: row and column gathers), one trial pass about 10 per plan entry. A model
+    /// rather than a clock, so that a solve's iterates do not depend on the machine's load.
+    static func newtonWork(n: Int, m: Int, keptEntries: Int, cgIterations: Int, trials: Int) -> Double {
+        let entries = Double(n) * Double(m)
+        let passes = buildWeight * entries + gatherWeight * 2 * Double(keptEntries) * Double(cgIterations)
+            + trialWeight * entries * Double(trials)
+        return passes / (2 * entries)
+    }
+    static let buildWeight = 60.0
+    static let gatherWeight = 5.0
+    static let trialWeight = 10.0
 
     /// μ after a failed or short step.
     static func raised(_ damping: Double, cap: Double) -> Double {
@@ -198,19 +215,21 @@ public struct SinkhornNewtonSparse: Sendable {
         state.startNewton()
         var damping = 0.0, consecutiveStalls = 0, steps = 0
         while !state.converged && steps < maxNewtonIterations {
-            let before = (error: state.error, seconds: state.clock.elapsed)
+            let before = state.error
             if let accepted = newtonStep(&state, damping: &damping) {
                 consecutiveStalls = 0
                 steps += 1
                 state.accept(accepted)
-                // Newton or Sinkhorn, by measured cost: a damped step (outside Newton's quadratic
-                // region) that gained fewer decades of marginal error per second than Sinkhorn's
-                // latest iterations is followed by Sinkhorn for the same wall time. Full steps
-                // never are: near the optimum Newton's quadratic convergence wins.
-                let cost = state.clock.elapsed - before.seconds
-                let newtonSpeed = SinkhornNewtonSparse.speed(from: before, to: (state.error, state.clock.elapsed))
-                if interleaveSinkhorn && !state.converged && accepted.size < SinkhornNewtonSparse.shortStep && newtonSpeed < state.sinkhornSpeed {
-                    state.runSinkhornStretch(seconds: cost)
+                // Newton or Sinkhorn, by cost: a short damped step (outside Newton's quadratic
+                // region) that gained fewer decades of marginal error per unit of work than
+                // Sinkhorn's latest iterations is followed by as much work of Sinkhorn. Full
+                // steps never are: near the optimum Newton's quadratic convergence wins.
+                let work = SinkhornNewtonSparse.newtonWork(n: state.n, m: state.m, keptEntries: accepted.keptEntries,
+                                                           cgIterations: accepted.cgIterations, trials: accepted.trials)
+                let newtonSpeed = SinkhornNewtonSparse.speed(from: (before, 0), to: (state.error, work))
+                if interleaveSinkhorn && !state.converged && accepted.size < SinkhornNewtonSparse.shortStep
+                    && newtonSpeed < state.sinkhornSpeed {
+                    state.runSinkhornStretch(iterations: Int(work.rounded(.up)))
                 }
                 continue
             }

@@ -41,33 +41,28 @@ public struct SparseHessian: LinearOperator, Sendable {
 
     /// `y = H x`. - Complexity: O(n + m + kept entries).
     public func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        let n = rowDiagonal.count, m = columnDiagonal.count, eta = self.eta
+        let n = rowDiagonal.count
         // Two gathers, one over the compressed rows and one over the compressed columns: no two
         // chunks write the same entry of y, so both run in parallel without reductions.
-        rowDiagonal.withUnsafeBufferPointer { d1 in
-            rowStarts.withUnsafeBufferPointer { rs in
-                columnIndices.withUnsafeBufferPointer { ci in
-                    rowValues.withUnsafeBufferPointer { rv in
-                        Parallel.forEachChunk(count: n, threads: threads, minimumChunk: SparseHessian.minimumChunk) { range in
-                            for i in range {
-                                var acc = d1[i] * x[i]
-                                for k in rs[i]..<rs[i + 1] { acc += rv[k] * x[n + Int(ci[k])] }
-                                y[i] = eta * acc
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        columnDiagonal.withUnsafeBufferPointer { d2 in
-            columnStarts.withUnsafeBufferPointer { cs in
-                rowIndices.withUnsafeBufferPointer { ri in
-                    values.withUnsafeBufferPointer { vals in
-                        Parallel.forEachChunk(count: m, threads: threads, minimumChunk: SparseHessian.minimumChunk) { range in
-                            for j in range {
-                                var acc = d2[j] * x[n + j]
-                                for k in cs[j]..<cs[j + 1] { acc += vals[k] * x[Int(ri[k])] }
-                                y[n + j] = eta * acc
+        gather(diagonal: rowDiagonal, starts: rowStarts, indices: columnIndices, values: rowValues,
+               own: 0, other: n, x: x, y: y)
+        gather(diagonal: columnDiagonal, starts: columnStarts, indices: rowIndices, values: values,
+               own: n, other: 0, x: x, y: y)
+    }
+
+    /// `y[own + k] = η (d_k x[own + k] + Σ_l v_kl x[other + l])` for every compressed line `k`.
+    private func gather(diagonal: [Double], starts: [Int], indices: [Int32], values: [Double], own: Int, other: Int,
+                        x: UnsafeBufferPointer<Double>, y: UnsafeMutableBufferPointer<Double>) {
+        let eta = self.eta
+        diagonal.withUnsafeBufferPointer { d in
+            starts.withUnsafeBufferPointer { st in
+                indices.withUnsafeBufferPointer { idx in
+                    values.withUnsafeBufferPointer { v in
+                        Parallel.forEachChunk(count: d.count, threads: threads, minimumChunk: SparseHessian.minimumChunk) { range in
+                            for k in range {
+                                var acc = d[k] * x[own + k]
+                                for e in st[k]..<st[k + 1] { acc += v[e] * x[other + Int(idx[e])] }
+                                y[own + k] = eta * acc
                             }
                         }
                     }
