@@ -33,6 +33,9 @@ public struct Sinkhorn: Sendable {
     /// 6e-4 for 95,000 iterations on a 60 × 50 random cost at η = 10⁵, where 1e-5 converges).
     public var stageTolerance: Double
 
+    /// Iterations between two confirmations of convergence on a plan formed afresh.
+    static let confirmationSpacing = 16
+
     /// Options with the documented defaults.
     public init(regularization: Regularization, tolerance: Double = 1e-9, maxIterations: Int = 100_000,
                 form: Form = .automatic, continuation: EtaContinuation = .automatic, stageTolerance: Double = 1e-5,
@@ -108,7 +111,7 @@ public struct Sinkhorn: Sendable {
                         stageConverged = true
                         break
                     }
-                    nextConfirmation = stageIterations + 16
+                    nextConfirmation = stageIterations + Sinkhorn.confirmationSpacing
                 }
                 // A warm start at a larger η may overflow the kernel: the first step repairs it in
                 // the log domain. A non-finite error after that ends the stage.

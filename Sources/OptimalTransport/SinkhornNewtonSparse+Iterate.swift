@@ -157,12 +157,21 @@ extension SinkhornNewtonSparse {
         /// `budget` or until the tolerance is met; the plan is then rebuilt and measured.
         mutating func runSinkhorn(budget: Int) {
             engine.start(x: x, y: y)
-            for _ in 0..<budget {
+            var nextConfirmation = 0
+            for k in 0..<budget {
                 engine.step()
                 fallbackIterations += 1
                 (error, value) = engine.check()
                 record(stage: .fallback)
-                if error <= tolerance { break }
+                if error <= tolerance && k >= nextConfirmation {
+                    // Confirmed on the plan formed afresh from the potentials, as Sinkhorn does:
+                    // the kernel form's running error can sit a rounding below the tolerance.
+                    (x, y) = engine.potentials()
+                    rebuildPlan()
+                    measure()
+                    if converged { return }
+                    nextConfirmation = k + Sinkhorn.confirmationSpacing
+                }
             }
             (x, y) = engine.potentials()
             rebuildPlan()
