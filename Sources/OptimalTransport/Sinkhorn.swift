@@ -4,7 +4,11 @@ import LinearAlgebra
 ///
 /// Stops when the L1 marginal error `‖P1 − r‖₁ + ‖Pᵀ1 − c‖₁` of the unit-mass problem is at most
 /// `tolerance`, checked every iteration (free in the kernel form, see `SinkhornEngine`), or after
-/// `maxIterations`. The first iteration always runs in the log domain from zero potentials.
+/// `maxIterations` (over all continuation stages). The first iteration always runs in the log
+/// domain from zero potentials. At large `η · range(C)` the solve runs through an η-continuation
+/// (`continuation`, reported in ``TransportSolution/schedule``); on unstructured costs at
+/// η · range(C) around 10³–10⁴ Sinkhorn can still be in a sublinear regime far from 1e-9, where
+/// ``SinkhornNewtonSparse`` converges.
 public struct Sinkhorn: Sendable {
     /// Which form of the iteration runs.
     public enum Form: Sendable, Equatable {
