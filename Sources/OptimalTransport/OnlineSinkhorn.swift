@@ -125,8 +125,9 @@ final class OnlineIterate {
     let blocks: CostBlocks
     let threads: Int
     var x: [Double], y: [Double]
-    /// The last row pass's `lse_i`.
+    /// The last row pass's `lse_i`, and the `η` it was computed at.
     var rowSums: [Double]
+    var referenceEta = Double.nan
     var n: Int { r.count }
     var m: Int { c.count }
 
@@ -155,17 +156,27 @@ final class OnlineIterate {
     func rowPass(eta: Double) throws -> (error: Double, dual: Double) {
         let offsets = y.map { eta * $0 }
         var lse = [Double](repeating: 0, count: n)
+        // The previous pass's sums make each row a single pass (checked, and redone exactly
+        // where the estimate is off; see LogSumExp.rows).
+        let reference = referenceEta == eta ? rowSums : nil
         try blocks.forEach { rows, block in
-            block.withUnsafeBufferPointer { b in
-                offsets.withUnsafeBufferPointer { o in
-                    lse.withUnsafeMutableBufferPointer { out in
-                        LogSumExp.rows(rows: rows.count, columns: m, matrix: b.baseAddress, scale: -eta, columnOffsets: o.baseAddress,
+            offsets.withUnsafeBufferPointer { o in
+                lse.withUnsafeMutableBufferPointer { out in
+                    if let reference {
+                        reference.withUnsafeBufferPointer { ref in
+                            LogSumExp.rows(rows: rows.count, columns: m, matrix: block, scale: -eta, columnOffsets: o.baseAddress,
+                                           reference: ref.baseAddress! + rows.lowerBound, into: out.baseAddress! + rows.lowerBound,
+                                           threads: threads)
+                        }
+                    } else {
+                        LogSumExp.rows(rows: rows.count, columns: m, matrix: block, scale: -eta, columnOffsets: o.baseAddress,
                                        into: out.baseAddress! + rows.lowerBound, threads: threads)
                     }
                 }
             }
         }
         rowSums = lse
+        referenceEta = eta
         var error = 0.0, mass = 0.0
         for i in 0..<n {
             let a = Foundation.exp(eta * x[i] - 1 + lse[i])
@@ -188,12 +199,10 @@ final class OnlineIterate {
         var total = [Double](repeating: -.infinity, count: m)
         var partial = [Double](repeating: 0, count: m)
         try blocks.forEach { rows, block in
-            block.withUnsafeBufferPointer { b in
-                offsets.withUnsafeBufferPointer { o in
-                    partial.withUnsafeMutableBufferPointer { out in
-                        LogSumExp.columns(rows: rows.count, columns: m, matrix: b.baseAddress, scale: -eta,
-                                          rowOffsets: o.baseAddress! + rows.lowerBound, into: out.baseAddress, threads: threads)
-                    }
+            offsets.withUnsafeBufferPointer { o in
+                partial.withUnsafeMutableBufferPointer { out in
+                    LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
+                                      rowOffsets: o.baseAddress! + rows.lowerBound, into: out.baseAddress, threads: threads)
                 }
             }
             for j in 0..<m { total[j] = OnlineIterate.logAddExp(total[j], partial[j]) }
@@ -223,22 +232,18 @@ final class OnlineIterate {
         var rowMass = [Double](repeating: 0, count: n)
         try blocks.forEach { rows, block in
             var exponents = [Double](repeating: 0, count: rows.count * m)
-            block.withUnsafeBufferPointer { b in
-                for j in 0..<m {
-                    for i in 0..<rows.count { exponents[i + j * rows.count] = eta * (x[rows.lowerBound + i] + y[j] - b[i + j * rows.count]) - 1 }
-                }
+            for j in 0..<m {
+                for i in 0..<rows.count { exponents[i + j * rows.count] = eta * (x[rows.lowerBound + i] + y[j] - block[i + j * rows.count]) - 1 }
             }
             var plan = [Double](repeating: 0, count: exponents.count)
             exponents.withUnsafeBufferPointer { e in plan.withUnsafeMutableBufferPointer { VectorMath.exp(e, into: $0) } }
             var blockCost = 0.0
-            block.withUnsafeBufferPointer { b in
-                for j in 0..<m {
-                    for i in 0..<rows.count {
-                        let p = plan[i + j * rows.count]
-                        blockCost += p * b[i + j * rows.count]
-                        columnSums[j] += p
-                        rowMass[rows.lowerBound + i] += p
-                    }
+            for j in 0..<m {
+                for i in 0..<rows.count {
+                    let p = plan[i + j * rows.count]
+                    blockCost += p * block[i + j * rows.count]
+                    columnSums[j] += p
+                    rowMass[rows.lowerBound + i] += p
                 }
             }
             let t = cost + (blockCost - compensation)

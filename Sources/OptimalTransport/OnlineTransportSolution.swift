@@ -60,7 +60,7 @@ public struct OnlineTransportSolution: IterativeResult {
             try blocks.forEach { rows, block in
                 for j in 0..<m where targetPotential[j] > -.infinity {
                     for i in rows where sourcePotential[i] > -.infinity {
-                        p[i, j] = Foundation.exp(eta * (sourcePotential[i] + targetPotential[j] - block[i - rows.lowerBound, j]) - 1)
+                        p[i, j] = Foundation.exp(eta * (sourcePotential[i] + targetPotential[j] - block[i - rows.lowerBound + j * rows.count]) - 1)
                     }
                 }
             }

@@ -57,10 +57,15 @@ public struct PointCloudProblem: Sendable {
             let keptColumns = target.weights.indices.filter { target.weights[$0] > 0 }
             let blocks = CostBlocks(x: x, y: y, groundCost: groundCost, scale: 1, rowsPerBlock: CostBlocks.defaultRows(columns: y.rows))
             try blocks.forEach { rows, block in
-                for v in block.elements { largest = max(largest, v) }
+                for k in 0..<(rows.count * y.rows) {
+                    guard block[k].isFinite else {
+                        throw OptimalTransportError.nonFiniteCost(row: rows.lowerBound + k % rows.count, column: k / rows.count)
+                    }
+                    largest = max(largest, block[k])
+                }
                 for i in rows where source.weights[i] > 0 {
                     for j in keptColumns {
-                        let v = block[i - rows.lowerBound, j]
+                        let v = block[i - rows.lowerBound + j * rows.count]
                         lower = min(lower, v)
                         upper = max(upper, v)
                     }
@@ -86,31 +91,113 @@ public struct PointCloudProblem: Sendable {
     public var columns: Int { target.count }
 }
 
-/// Blocks of rows of the cost matrix between two point sets, formed on demand.
-struct CostBlocks {
+/// Blocks of rows of the cost matrix between two point sets, formed on demand into one reused
+/// buffer.
+///
+/// The squared Euclidean cost has its own path: points scaled once by a power of two (as
+/// ``GroundCost`` does, so no cost changes), their squared norms computed once, and per block one
+/// GEMM `−2 X Yᵀ` followed by one pass adding the norms (identical points get an exactly computed
+/// cost, as in ``GroundCost``). Other costs are formed by ``GroundCost`` per block.
+final class CostBlocks {
     let x: Matrix
     let y: Matrix
     let groundCost: GroundCost
     /// Costs are divided by this.
     let scale: Double
     let rowsPerBlock: Int
+    /// Squared Euclidean path: scaled points, their squared norms, and the factor back to costs.
+    private let scaledX: Matrix?, scaledY: Matrix?
+    private let normsX: [Double], normsY: [Double]
+    private let factor: Double
+    private let buffer: UnsafeMutablePointer<Double>
+
+    init(x: Matrix, y: Matrix, groundCost: GroundCost, scale: Double, rowsPerBlock: Int) {
+        self.x = x
+        self.y = y
+        self.groundCost = groundCost
+        self.scale = scale
+        self.rowsPerBlock = max(1, min(rowsPerBlock, max(x.rows, 1)))
+        buffer = .allocate(capacity: max(1, self.rowsPerBlock * y.rows))
+        let largest = max(x.elements.map(abs).max() ?? 0, y.elements.map(abs).max() ?? 0)
+        if groundCost == .squaredEuclidean && largest > 0 && largest.isFinite {
+            let s = Double(sign: .plus, exponent: largest.exponent + 1, significand: 1)
+            let sx = x.scaled(by: 1 / s), sy = y.scaled(by: 1 / s)
+            scaledX = sx
+            scaledY = sy
+            normsX = (0..<x.rows).map { i in (0..<x.columns).reduce(0.0) { $0 + sx[i, $1] * sx[i, $1] } }
+            normsY = (0..<y.rows).map { j in (0..<y.columns).reduce(0.0) { $0 + sy[j, $1] * sy[j, $1] } }
+            factor = s * s / scale
+        } else {
+            scaledX = nil
+            scaledY = nil
+            normsX = []
+            normsY = []
+            factor = 1
+        }
+    }
+
+    deinit { buffer.deallocate() }
 
     /// About 2²⁰ entries (8 MB) per block.
     static func defaultRows(columns: Int) -> Int { max(1, (1 << 20) / max(columns, 1)) }
 
-    /// The costs of source points `rows` against every target point (`rows.count × m`).
-    func block(_ rows: Range<Int>) throws -> Matrix {
-        let part = Matrix(rows: rows.count, columns: x.columns) { i, k in x[rows.lowerBound + i, k] }
-        let c = try groundCost.unnamedMatrix(part, y)
-        return scale == 1 ? c : c.scaled(by: 1 / scale)
+    /// The costs of source points `rows` against every target point, column-major with leading
+    /// dimension `rows.count`, in the reused buffer.
+    private func fill(_ rows: Range<Int>) throws -> UnsafeMutablePointer<Double> {
+        let r = rows.count, m = y.rows, d = x.columns
+        guard let sx = scaledX, let sy = scaledY else {
+            let part = Matrix(rows: r, columns: d) { i, k in x[rows.lowerBound + i, k] }
+            let c = try groundCost.unnamedMatrix(part, y)
+            c.withUnsafeBufferPointer { cb in
+                for k in 0..<(r * m) { buffer[k] = scale == 1 ? cb[k] : cb[k] / scale }
+            }
+            return buffer
+        }
+        guard m > 0, r > 0 else { return buffer }
+        if d == 0 {
+            for k in 0..<(r * m) { buffer[k] = 0 }
+            return buffer
+        }
+        sx.withUnsafeBufferPointer { xb in
+            sy.withUnsafeBufferPointer { yb in
+                UnsafeBLAS.gemm(transposeA: false, transposeB: true, m: r, n: m, k: d, alpha: -2,
+                                a: xb.baseAddress! + rows.lowerBound, lda: x.rows, b: yb.baseAddress!, ldb: m,
+                                beta: 0, c: buffer, ldc: r)
+                normsX.withUnsafeBufferPointer { nxb in
+                    let nx = nxb.baseAddress! + rows.lowerBound, factor = self.factor
+                    for j in 0..<m {
+                        let column = buffer + j * r, yn = normsY[j]
+                        // Vectorizable: the costs from the expansion.
+                        var smallest = Double.infinity
+                        for i in 0..<r {
+                            let v = column[i] + nx[i] + yn
+                            column[i] = v * factor
+                            smallest = Swift.min(smallest, v - 1e-14 * (nx[i] + yn))
+                        }
+                        guard smallest < 0 else { continue }
+                        // Near-identical points: the expansion leaves round-off; compute exactly.
+                        for i in 0..<r where column[i] / factor < 1e-14 * (nx[i] + yn) {
+                            var v = 0.0
+                            for k in 0..<d {
+                                let t = xb[rows.lowerBound + i + k * x.rows] - yb[j + k * m]
+                                v += t * t
+                            }
+                            column[i] = v * factor
+                        }
+                    }
+                }
+            }
+        }
+        return buffer
     }
 
-    /// Calls `body` with each block's row range and costs, in order.
-    func forEach(_ body: (Range<Int>, Matrix) throws -> Void) throws {
+    /// Calls `body` with each block's row range and its costs (column-major, leading dimension
+    /// the block's row count), in order. The pointer is valid during the call only.
+    func forEach(_ body: (Range<Int>, UnsafePointer<Double>) throws -> Void) throws {
         var start = 0
         while start < x.rows {
             let rows = start..<min(x.rows, start + rowsPerBlock)
-            try body(rows, try block(rows))
+            try body(rows, try fill(rows))
             start = rows.upperBound
         }
     }
