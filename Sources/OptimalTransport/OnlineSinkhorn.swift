@@ -144,7 +144,8 @@ final class OnlineIterate {
         logC = VectorMath.log(cc)
         let xs = Matrix(rows: ri.count, columns: p.sourcePoints.columns) { i, k in p.sourcePoints[ri[i], k] }
         let ys = Matrix(rows: ci.count, columns: p.targetPoints.columns) { j, k in p.targetPoints[ci[j], k] }
-        blocks = CostBlocks(x: xs, y: ys, groundCost: p.groundCost, scale: p.costScale, rowsPerBlock: blockRows ?? CostBlocks.defaultRows(columns: ys.rows))
+        blocks = CostBlocks(x: xs, y: ys, groundCost: p.groundCost, scale: p.costScale, rowsPerBlock: blockRows ?? CostBlocks.defaultRows(columns: ys.rows),
+                             threads: threads)
         self.threads = threads
         x = [Double](repeating: 0, count: ri.count)
         y = [Double](repeating: 0, count: ci.count)
@@ -230,13 +231,16 @@ final class OnlineIterate {
         var cost = 0.0, compensation = 0.0
         var columnSums = [Double](repeating: 0, count: m)
         var rowMass = [Double](repeating: 0, count: n)
+        let capacity = blocks.rowsPerBlock * m
+        var exponents = [Double](repeating: 0, count: capacity), plan = [Double](repeating: 0, count: capacity)
         try blocks.forEach { rows, block in
-            var exponents = [Double](repeating: 0, count: rows.count * m)
+            let count = rows.count * m
             for j in 0..<m {
                 for i in 0..<rows.count { exponents[i + j * rows.count] = eta * (x[rows.lowerBound + i] + y[j] - block[i + j * rows.count]) - 1 }
             }
-            var plan = [Double](repeating: 0, count: exponents.count)
-            exponents.withUnsafeBufferPointer { e in plan.withUnsafeMutableBufferPointer { VectorMath.exp(e, into: $0) } }
+            exponents.withUnsafeBufferPointer { e in
+                plan.withUnsafeMutableBufferPointer { VectorMath.exp(UnsafeBufferPointer(rebasing: e[0..<count]), into: UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
+            }
             var blockCost = 0.0
             for j in 0..<m {
                 for i in 0..<rows.count {

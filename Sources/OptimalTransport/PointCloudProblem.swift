@@ -105,13 +105,16 @@ final class CostBlocks {
     /// Costs are divided by this.
     let scale: Double
     let rowsPerBlock: Int
+    /// Threads for the pass that completes a block.
+    let threads: Int
     /// Squared Euclidean path: scaled points, their squared norms, and the factor back to costs.
     private let scaledX: Matrix?, scaledY: Matrix?
     private let normsX: [Double], normsY: [Double]
     private let factor: Double
     private let buffer: UnsafeMutablePointer<Double>
 
-    init(x: Matrix, y: Matrix, groundCost: GroundCost, scale: Double, rowsPerBlock: Int) {
+    init(x: Matrix, y: Matrix, groundCost: GroundCost, scale: Double, rowsPerBlock: Int, threads: Int = Parallel.processorCount) {
+        self.threads = max(1, threads)
         self.x = x
         self.y = y
         self.groundCost = groundCost
@@ -164,25 +167,30 @@ final class CostBlocks {
                                 a: xb.baseAddress! + rows.lowerBound, lda: x.rows, b: yb.baseAddress!, ldb: m,
                                 beta: 0, c: buffer, ldc: r)
                 normsX.withUnsafeBufferPointer { nxb in
-                    let nx = nxb.baseAddress! + rows.lowerBound, factor = self.factor
-                    for j in 0..<m {
-                        let column = buffer + j * r, yn = normsY[j]
-                        // Vectorizable: the costs from the expansion.
-                        var smallest = Double.infinity
-                        for i in 0..<r {
-                            let v = column[i] + nx[i] + yn
-                            column[i] = v * factor
-                            smallest = Swift.min(smallest, v - 1e-14 * (nx[i] + yn))
-                        }
-                        guard smallest < 0 else { continue }
-                        // Near-identical points: the expansion leaves round-off; compute exactly.
-                        for i in 0..<r where column[i] / factor < 1e-14 * (nx[i] + yn) {
-                            var v = 0.0
-                            for k in 0..<d {
-                                let t = xb[rows.lowerBound + i + k * x.rows] - yb[j + k * m]
-                                v += t * t
+                    normsY.withUnsafeBufferPointer { nyb in
+                        let nx = nxb.baseAddress! + rows.lowerBound, ny = nyb.baseAddress!, factor = self.factor
+                        let buffer = self.buffer, xRows = x.rows, first = rows.lowerBound
+                        Parallel.forEachChunk(count: m, threads: threads, minimumChunk: max(1, 16_384 / r)) { columns in
+                            for j in columns {
+                                let column = buffer + j * r, yn = ny[j]
+                                // Vectorizable: the costs from the expansion.
+                                var smallest = Double.infinity
+                                for i in 0..<r {
+                                    let v = column[i] + nx[i] + yn
+                                    column[i] = v * factor
+                                    smallest = Swift.min(smallest, v - 1e-14 * (nx[i] + yn))
+                                }
+                                guard smallest < 0 else { continue }
+                                // Near-identical points: the expansion leaves round-off; compute exactly.
+                                for i in 0..<r where column[i] / factor < 1e-14 * (nx[i] + yn) {
+                                    var v = 0.0
+                                    for k in 0..<d {
+                                        let t = xb[first + i + k * xRows] - yb[j + k * m]
+                                        v += t * t
+                                    }
+                                    column[i] = v * factor
+                                }
                             }
-                            column[i] = v * factor
                         }
                     }
                 }
