@@ -8,7 +8,7 @@ import LinearAlgebra
 /// `x_i = (log r_i + 1 − lse_i) / η`; a column pass computes the same sums over `i` block by block
 /// and combines them across blocks by a stable (maximum, sum) reduction before it updates `y`.
 /// The iterates are those of ``Sinkhorn`` in the log domain (`form: .logDomain`), to round-off.
-/// Memory is `O((n + m) d)` for the points plus one block of about 2²⁰ costs (8 MB); time is two
+/// Memory is `O((n + m) d)` for the points plus one block of about 2²² costs (32 MB); time is two
 /// passes of `n m` exponentials per iteration plus, for the squared Euclidean cost, one GEMM per
 /// block (`‖x‖² + ‖y‖² − 2 X Yᵀ`).
 ///
@@ -28,7 +28,7 @@ public struct OnlineSinkhorn: Sendable {
     /// L1 marginal error at which an intermediate continuation stage ends (default 1e-5, as
     /// ``Sinkhorn``).
     public var stageTolerance: Double
-    /// Source points per cost block (default nil: about 2²⁰ costs, 8 MB, per block). Memory
+    /// Source points per cost block (default nil: about 2²² costs, 32 MB, and at least 256 rows per block). Memory
     /// beyond the points is about `2 · blockRows · m` doubles.
     public var blockRows: Int?
     /// Threads for the log-sum-exp passes (the cost blocks' GEMMs use OpenBLAS's own).
@@ -128,6 +128,9 @@ final class OnlineIterate {
     /// The last row pass's `lse_i`, and the `η` it was computed at.
     var rowSums: [Double]
     var referenceEta = Double.nan
+    /// The last column pass's totals `lse_j`, and their `η`.
+    var columnTotals: [Double] = []
+    var columnReferenceEta = Double.nan
     var n: Int { r.count }
     var m: Int { c.count }
 
@@ -199,15 +202,28 @@ final class OnlineIterate {
         let offsets = x.map { eta * $0 }
         var total = [Double](repeating: -.infinity, count: m)
         var partial = [Double](repeating: 0, count: m)
+        // Each block's sums against the previous pass's totals: a single pass wherever a block
+        // holds a fair share of a column's mass (LogSumExp.columns redoes the others exactly).
+        let reference = columnReferenceEta == eta ? columnTotals : nil
         try blocks.forEach { rows, block in
             offsets.withUnsafeBufferPointer { o in
                 partial.withUnsafeMutableBufferPointer { out in
-                    LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
-                                      rowOffsets: o.baseAddress! + rows.lowerBound, into: out.baseAddress, threads: threads)
+                    if let reference {
+                        reference.withUnsafeBufferPointer { ref in
+                            LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
+                                              rowOffsets: o.baseAddress! + rows.lowerBound, reference: ref.baseAddress,
+                                              into: out.baseAddress, threads: threads)
+                        }
+                    } else {
+                        LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
+                                          rowOffsets: o.baseAddress! + rows.lowerBound, into: out.baseAddress, threads: threads)
+                    }
                 }
             }
             for j in 0..<m { total[j] = OnlineIterate.logAddExp(total[j], partial[j]) }
         }
+        columnTotals = total
+        columnReferenceEta = eta
         for j in 0..<m { y[j] = (logC[j] + 1 - total[j]) / eta }
     }
 
