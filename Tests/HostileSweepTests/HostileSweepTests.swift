@@ -191,10 +191,32 @@ final class HostileSweepTests: XCTestCase {
                 return try Sinkhorn(regularization: .eta(50)).solve(p).plan.elements
             }
             s.check("GroundCost.matrix", name) { try GroundCost.squaredEuclidean.matrix(m, m).elements }
+            for cost in [GroundCost.squaredEuclidean, .minkowski(3)] {
+                s.check("PointCloudProblem(points)", "\(name), \(cost)") {
+                    let w = try DiscreteMeasure(weights: [Double](repeating: 1, count: m.rows), support: m)
+                    let p = try PointCloudProblem(source: w, target: w, groundCost: cost)
+                    let sol = try OnlineSinkhorn(regularization: .eta(50), maxIterations: 200).solve(p)
+                    return sol.sourcePotential.filter { $0 > -.infinity } + [sol.transportCost, sol.marginalError]
+                }
+            }
         }
         for (name, v) in Self.badScalars {
             s.check("TransportProblem(weights)", name) { _ = try TransportProblem(source: [0.2, 0.2, v, 0.2, 0.2], target: c, cost: cost); return [] }
             s.check("Regularization.eta", name) { try Sinkhorn(regularization: .eta(v)).solve(try TransportProblem(source: r, target: c, cost: cost)).plan.elements }
+            s.iterative("OnlineSinkhorn(tolerance)", name) {
+                let x = try DiscreteMeasure(weights: r, support: cost)
+                let y = try DiscreteMeasure(weights: c, support: Matrix.identity(4))
+                let sol = try OnlineSinkhorn(regularization: .eta(100), tolerance: v, maxIterations: 500)
+                    .solve(try PointCloudProblem(source: x, target: y, groundCost: .squaredEuclidean))
+                return (sol, sol.sourcePotential + sol.targetPotential + [sol.transportCost])
+            }
+            s.iterative("OnlineSinkhorn(eta)", name) {
+                let x = try DiscreteMeasure(weights: r, support: cost)
+                let y = try DiscreteMeasure(weights: c, support: Matrix.identity(4))
+                let sol = try OnlineSinkhorn(regularization: .eta(v), maxIterations: 500)
+                    .solve(try PointCloudProblem(source: x, target: y, groundCost: .squaredEuclidean, normalizeCost: true))
+                return (sol, sol.sourcePotential + sol.targetPotential + [sol.transportCost])
+            }
             s.iterative("Sinkhorn(tolerance)", name) {
                 let sol = try Sinkhorn(regularization: .eta(100), tolerance: v).solve(try TransportProblem(source: r, target: c, cost: cost))
                 return (sol, sol.plan.elements + [sol.transportCost])
@@ -223,6 +245,13 @@ final class HostileSweepTests: XCTestCase {
             s.iterative("SinkhornNewtonSparse(maxNewtonIterations)", name) {
                 let sol = try SinkhornNewtonSparse(regularization: .eta(100), maxNewtonIterations: n).solve(try TransportProblem(source: r, target: c, cost: cost))
                 return (sol, sol.plan.elements)
+            }
+            s.iterative("OnlineSinkhorn(blockRows)", name) {
+                let x = try DiscreteMeasure(weights: r, support: cost)
+                let y = try DiscreteMeasure(weights: c, support: Matrix.identity(4))
+                let sol = try OnlineSinkhorn(regularization: .eta(50), maxIterations: 300, blockRows: n)
+                    .solve(try PointCloudProblem(source: x, target: y, groundCost: .euclidean))
+                return (sol, sol.sourcePotential + [sol.transportCost])
             }
             s.iterative("NetworkSimplex(maxPivots)", name) {
                 let sol = try NetworkSimplex(maxPivots: n).solve(try TransportProblem(source: r, target: c, cost: cost))
