@@ -15,7 +15,7 @@ import LinearAlgebra
 /// The marginal error is measured for free in the row pass (the column marginals are exact after
 /// a column update), so the solver stops on the iterate that met the tolerance. Large
 /// `η · range(C)` run through an ``EtaContinuation`` as the dense solvers do. The plan is never
-/// formed unless asked for (``OnlineTransportSolution/plan()``).
+/// formed unless asked for (``OnlineTransportSolution/plan(maxEntries:)``).
 public struct OnlineSinkhorn: Sendable {
     /// The regularization (`ε` or `η`).
     public var regularization: Regularization
