@@ -55,16 +55,8 @@ public struct OnlineSinkhorn: Sendable {
     }
 
     func unnamedSolve(_ problem: PointCloudProblem) throws -> OnlineTransportSolution {
-        try regularization.validate()
-        guard tolerance > 0, tolerance.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
-        }
-        guard maxIterations >= 1 else {
-            throw OptimalTransportError.invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
-        }
-        guard stageTolerance > 0, stageTolerance.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "stageTolerance", value: stageTolerance, requirement: "must be positive and finite")
-        }
+        try Sinkhorn.validate(regularization: regularization, tolerance: tolerance, maxIterations: maxIterations,
+                              stageTolerance: stageTolerance)
         if let blockRows, blockRows < 1 {
             throw OptimalTransportError.invalidParameter(name: "blockRows", value: Double(blockRows), requirement: "must be at least 1")
         }
@@ -163,17 +155,13 @@ final class OnlineIterate {
         // The previous pass's sums make each row a single pass (checked, and redone exactly
         // where the estimate is off; see LogSumExp.rows).
         let reference = referenceEta == eta ? rowSums : nil
+        let references = reference ?? []
         try blocks.forEach { rows, block in
             offsets.withUnsafeBufferPointer { o in
                 lse.withUnsafeMutableBufferPointer { out in
-                    if let reference {
-                        reference.withUnsafeBufferPointer { ref in
-                            LogSumExp.rows(rows: rows.count, columns: m, matrix: block, scale: -eta, columnOffsets: o.baseAddress,
-                                           reference: ref.baseAddress! + rows.lowerBound, into: out.baseAddress! + rows.lowerBound,
-                                           threads: threads)
-                        }
-                    } else {
+                    references.withUnsafeBufferPointer { ref in
                         LogSumExp.rows(rows: rows.count, columns: m, matrix: block, scale: -eta, columnOffsets: o.baseAddress,
+                                       reference: reference == nil ? nil : ref.baseAddress! + rows.lowerBound,
                                        into: out.baseAddress! + rows.lowerBound, threads: threads)
                     }
                 }
@@ -205,18 +193,14 @@ final class OnlineIterate {
         // Each block's sums against the previous pass's totals: a single pass wherever a block
         // holds a fair share of a column's mass (LogSumExp.columns redoes the others exactly).
         let reference = columnReferenceEta == eta ? columnTotals : nil
+        let references = reference ?? []
         try blocks.forEach { rows, block in
             offsets.withUnsafeBufferPointer { o in
                 partial.withUnsafeMutableBufferPointer { out in
-                    if let reference {
-                        reference.withUnsafeBufferPointer { ref in
-                            LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
-                                              rowOffsets: o.baseAddress! + rows.lowerBound, reference: ref.baseAddress,
-                                              into: out.baseAddress, threads: threads)
-                        }
-                    } else {
+                    references.withUnsafeBufferPointer { ref in
                         LogSumExp.columns(rows: rows.count, columns: m, matrix: block, scale: -eta,
-                                          rowOffsets: o.baseAddress! + rows.lowerBound, into: out.baseAddress, threads: threads)
+                                          rowOffsets: o.baseAddress! + rows.lowerBound, reference: reference == nil ? nil : ref.baseAddress,
+                                          into: out.baseAddress, threads: threads)
                     }
                 }
             }

@@ -37,6 +37,21 @@ public struct Sinkhorn: Sendable {
     /// 6e-4 for 95,000 iterations on a 60 × 50 random cost at η = 10⁵, where 1e-5 converges).
     public var stageTolerance: Double
 
+    /// The options every Sinkhorn-type solver shares (``Sinkhorn``, ``OnlineSinkhorn``).
+    /// - Throws: `OptimalTransportError.invalidParameter` naming the first option out of range.
+    static func validate(regularization: Regularization, tolerance: Double, maxIterations: Int, stageTolerance: Double) throws {
+        try regularization.validate()
+        guard tolerance > 0, tolerance.isFinite else {
+            throw OptimalTransportError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
+        }
+        guard maxIterations >= 1 else {
+            throw OptimalTransportError.invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
+        }
+        guard stageTolerance > 0, stageTolerance.isFinite else {
+            throw OptimalTransportError.invalidParameter(name: "stageTolerance", value: stageTolerance, requirement: "must be positive and finite")
+        }
+    }
+
     /// Iterations between two confirmations of convergence on a plan formed afresh.
     static let confirmationSpacing = 16
 
@@ -62,16 +77,8 @@ public struct Sinkhorn: Sendable {
 
     /// `solve` without the routine name on its errors.
     func unnamedSolve(_ problem: TransportProblem) throws -> TransportSolution {
-        try regularization.validate()
-        guard tolerance > 0, tolerance.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
-        }
-        guard maxIterations >= 1 else {
-            throw OptimalTransportError.invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
-        }
-        guard stageTolerance > 0, stageTolerance.isFinite else {
-            throw OptimalTransportError.invalidParameter(name: "stageTolerance", value: stageTolerance, requirement: "must be positive and finite")
-        }
+        try Sinkhorn.validate(regularization: regularization, tolerance: tolerance, maxIterations: maxIterations,
+                              stageTolerance: stageTolerance)
         let clock = Stopwatch()
         let reduced = ReducedProblem(problem)
         let builder = SolutionBuilder(problem: problem, reduced: reduced, regularization: regularization, threads: threads)
