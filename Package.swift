@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SlicedWasserstein", targets: ["SlicedWasserstein"]),
         .library(name: "SensitivitySampling", targets: ["SensitivitySampling"]),
         .library(name: "GaussianProcessPDE", targets: ["GaussianProcessPDE"]),
+        .library(name: "KantorovichMPI", targets: ["KantorovichMPI"]),
     ],
     dependencies: documentationDependencies,
     targets: [
@@ -36,12 +37,27 @@ let package = Package(
         .target(name: "SlicedWasserstein", dependencies: ["LinearAlgebra"]),
         .target(name: "SensitivitySampling", dependencies: ["LinearAlgebra"]),
         .target(name: "GaussianProcessPDE", dependencies: ["LinearAlgebra"]),
+        // The distributed layer: the only target that imports MPI (Open MPI through pkg-config).
+        // It composes the single-process kernels of the algorithm targets.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
+        .target(name: "KantorovichMPI", dependencies: [
+            "CMPI", "LinearAlgebra", "OptimalTransport", "SlicedWasserstein", "SensitivitySampling",
+        ]),
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "OptimalTransportTests", dependencies: ["OptimalTransport", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SlicedWassersteinTests", dependencies: ["SlicedWasserstein", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SensitivitySamplingTests", dependencies: ["SensitivitySampling", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "GaussianProcessPDETests", dependencies: ["GaussianProcessPDE", "LinearAlgebra", "TestSupport"]),
+        // The distributed checks run under mpirun (1, 2 and 4 ranks; `make test-mpi`): XCTest cannot.
+        .executableTarget(name: "DistributedChecks", dependencies: [
+            "KantorovichMPI", "LinearAlgebra", "OptimalTransport", "SlicedWasserstein", "SensitivitySampling",
+        ], path: "Tests/DistributedChecks"),
         .testTarget(name: "HostileSweepTests", dependencies: [
             "LinearAlgebra", "OptimalTransport", "SlicedWasserstein", "SensitivitySampling", "GaussianProcessPDE",
         ]),

@@ -14,6 +14,24 @@ public struct QR: Sendable {
     /// - Throws: `.nonFiniteEntry`, `.indexOverflow`.
     /// - Complexity: O(m n²) for m ≥ n.
     public init(_ a: Matrix) throws {
+        let (work, tau) = try QR.householder(a)
+        let m = a.rows, n = a.columns, k = Swift.min(m, n)
+        r = HouseholderFactors.upper(work, rows: k, columns: n)
+        q = try HouseholderFactors.orthonormal(work, tau, rows: m, columns: n, routine: "QR (dorgqr)")
+    }
+
+    /// Only the triangular factor `R` (`min(m, n) × n`) of `A = Q R`, without forming `Q`: what
+    /// a tall-skinny QR needs from each block (`R` determines the row space's metric,
+    /// `AᵀA = RᵀR`).
+    /// - Throws: `.nonFiniteEntry`, `.indexOverflow`.
+    /// - Complexity: O(m n²) for m ≥ n, half the work of ``init(_:)``.
+    package static func triangularFactor(_ a: Matrix) throws -> Matrix {
+        let (work, _) = try householder(a)
+        return HouseholderFactors.upper(work, rows: Swift.min(a.rows, a.columns), columns: a.columns)
+    }
+
+    /// `dgeqrf`: the packed Householder factorization and its scalar factors.
+    static func householder(_ a: Matrix) throws -> (work: Matrix, tau: [Double]) {
         let routine = "QR (dgeqrf)"
         try LAPACKSupport.check(a, routine: routine)
         let m = a.rows, n = a.columns, k = Swift.min(m, n)
@@ -27,8 +45,7 @@ public struct QR: Sendable {
             }
             if info != 0 { throw LAPACKSupport.failure(routine, info) }
         }
-        r = HouseholderFactors.upper(work, rows: k, columns: n)
-        q = try HouseholderFactors.orthonormal(work, tau, rows: m, columns: n, routine: "QR (dorgqr)")
+        return (work, tau)
     }
 }
 

@@ -55,15 +55,40 @@ public struct OnlineSinkhorn: Sendable {
     }
 
     func unnamedSolve(_ problem: PointCloudProblem) throws -> OnlineTransportSolution {
+        try validate()
+        let clock = Stopwatch()
+        let state = OnlineIterate(problem: problem, blockRows: blockRows, threads: max(1, threads))
+        let run = try iterate(state, costRange: problem.costBounds.upper - problem.costBounds.lower, reductions: .local, clock: clock)
+        return try state.solution(problem: problem, regularization: regularization, run: run, tolerance: tolerance,
+                                  seconds: clock.elapsed)
+    }
+
+    /// Throws `.invalidParameter` for options out of range.
+    package func validate() throws {
         try Sinkhorn.validate(regularization: regularization, tolerance: tolerance, maxIterations: maxIterations,
                               stageTolerance: stageTolerance)
         if let blockRows, blockRows < 1 {
             throw OptimalTransportError.invalidParameter(name: "blockRows", value: Double(blockRows), requirement: "must be at least 1")
         }
-        let clock = Stopwatch()
-        let state = OnlineIterate(problem: problem, blockRows: blockRows, threads: max(1, threads))
-        let etas = try continuation.stages(target: regularization.eta,
-                                           costRange: problem.costBounds.upper - problem.costBounds.lower)
+    }
+
+    /// How an online iteration ran.
+    package struct Run {
+        /// Iterations over all stages.
+        package var iterations: Int
+        /// Per-iteration records.
+        package var history: [IterationRecord]
+        /// The continuation as it ran.
+        package var schedule: [ContinuationStage]
+        /// Whether the target stage met the tolerance.
+        package var converged: Bool
+    }
+
+    /// The continuation and the Sinkhorn iterations on `state`, whose rows may be one shard of
+    /// the source points: the marginal error and the dual value of the row pass, and the column
+    /// log-sum-exps, go through `reductions`, so every shard takes the same decisions.
+    package func iterate(_ state: OnlineIterate, costRange: Double, reductions: Reductions, clock: Stopwatch) throws -> Run {
+        let etas = try continuation.stages(target: regularization.eta, costRange: costRange)
         var iterations = 0
         var history: [IterationRecord] = []
         var schedule: [ContinuationStage] = []
@@ -78,12 +103,12 @@ public struct OnlineSinkhorn: Sendable {
                 // Row pass: the error of the current iterate, then the row update (skipped once
                 // the iterate is accepted). The first pass of a cold start has no column update
                 // behind it: it only starts the iteration.
-                let (rowError, value) = try state.rowPass(eta: eta)
+                let (rowError, value) = try state.rowPass(eta: eta, reductions: reductions)
                 error = rowError
                 let started = iterations + stageIterations > 0
                 if started {
                     history.append(IterationRecord(iteration: iterations + stageIterations, stage: .sinkhorn, eta: eta,
-                                                   marginalError: error, dualValue: problem.mass * value + problem.mass * Foundation.log(problem.mass) / eta,
+                                                   marginalError: error, dualValue: state.mass * value + state.mass * Foundation.log(state.mass) / eta,
                                                    seconds: clock.elapsed,
                                                    cgIterations: 0, stepSize: nil, keptEntries: nil))
                     if error <= target {
@@ -93,7 +118,7 @@ public struct OnlineSinkhorn: Sendable {
                 }
                 if iterations + stageIterations >= maxIterations || (started && !error.isFinite) { break }
                 state.updateRows(eta: eta)
-                try state.columnPass(eta: eta)
+                try state.columnPass(eta: eta, reductions: reductions)
                 stageIterations += 1
             }
             iterations += stageIterations
@@ -103,15 +128,15 @@ public struct OnlineSinkhorn: Sendable {
             if !stageConverged && iterations >= maxIterations { break }
         }
         if schedule.count < etas.count { converged = false }
-        return try state.solution(regularization: regularization, converged: converged, tolerance: tolerance,
-                                  iterations: iterations, history: history, schedule: schedule, seconds: clock.elapsed)
+        return Run(iterations: iterations, history: history, schedule: schedule, converged: converged)
     }
 }
 
 /// The potentials of an online solve on the points of positive mass, and its two passes.
-final class OnlineIterate {
-    let problem: PointCloudProblem
-    let rowIndex: [Int], columnIndex: [Int]
+package final class OnlineIterate {
+    /// The common mass of the problem (all shards).
+    let mass: Double
+    package let rowIndex: [Int], columnIndex: [Int]
     let r: [Double], c: [Double]
     let logR: [Double], logC: [Double]
     let blocks: CostBlocks
@@ -126,30 +151,47 @@ final class OnlineIterate {
     var n: Int { r.count }
     var m: Int { c.count }
 
-    init(problem p: PointCloudProblem, blockRows: Int?, threads: Int) {
-        problem = p
-        let ri = p.source.indices.filter { p.source[$0] > 0 }, ci = p.target.indices.filter { p.target[$0] > 0 }
+    convenience init(problem p: PointCloudProblem, blockRows: Int?, threads: Int) {
+        let rs = Summation.compensated(p.source.filter { $0 > 0 })
+        self.init(sourcePoints: p.sourcePoints, sourceWeights: p.source, sourceTotal: rs, targetPoints: p.targetPoints,
+                  targetWeights: p.target, groundCost: p.groundCost, costScale: p.costScale, mass: p.mass,
+                  blockRows: blockRows, threads: threads)
+    }
+
+    /// The iterate on source points that may be one shard of the whole source cloud: the
+    /// weights are divided by `sourceTotal`, the positive source weights' total over all shards,
+    /// and costs by `costScale` (the problem's, over all shards). Zero-mass points are dropped.
+    package init(sourcePoints: Matrix, sourceWeights: [Double], sourceTotal: Double, targetPoints: Matrix,
+                 targetWeights: [Double], groundCost: GroundCost, costScale: Double, mass: Double, blockRows: Int?, threads: Int) {
+        self.mass = mass
+        let ri = sourceWeights.indices.filter { sourceWeights[$0] > 0 }, ci = targetWeights.indices.filter { targetWeights[$0] > 0 }
         rowIndex = ri
         columnIndex = ci
-        let rs = Summation.compensated(ri.map { p.source[$0] }), cs = Summation.compensated(ci.map { p.target[$0] })
-        let rr = ri.map { p.source[$0] / rs }, cc = ci.map { p.target[$0] / cs }
+        let cs = Summation.compensated(ci.map { targetWeights[$0] })
+        let rr = ri.map { sourceWeights[$0] / sourceTotal }, cc = ci.map { targetWeights[$0] / cs }
         r = rr
         c = cc
         logR = VectorMath.log(rr)
         logC = VectorMath.log(cc)
-        let xs = Matrix(rows: ri.count, columns: p.sourcePoints.columns) { i, k in p.sourcePoints[ri[i], k] }
-        let ys = Matrix(rows: ci.count, columns: p.targetPoints.columns) { j, k in p.targetPoints[ci[j], k] }
-        blocks = CostBlocks(x: xs, y: ys, groundCost: p.groundCost, scale: p.costScale, rowsPerBlock: blockRows ?? CostBlocks.defaultRows(columns: ys.rows),
-                             threads: threads)
+        let xs = Matrix(rows: ri.count, columns: sourcePoints.columns) { i, k in sourcePoints[ri[i], k] }
+        let ys = Matrix(rows: ci.count, columns: targetPoints.columns) { j, k in targetPoints[ci[j], k] }
+        blocks = CostBlocks(x: xs, y: ys, groundCost: groundCost, scale: costScale,
+                            rowsPerBlock: blockRows ?? CostBlocks.defaultRows(columns: ys.rows), threads: threads)
         self.threads = threads
         x = [Double](repeating: 0, count: ri.count)
         y = [Double](repeating: 0, count: ci.count)
         rowSums = [Double](repeating: 0, count: ri.count)
     }
 
+    /// The source potentials of this iterate's points of positive mass (in the order of
+    /// `rowIndex`), before the mass shift.
+    package var sourcePotentials: [Double] { x }
+    /// The target potentials of the points of positive mass (in the order of `columnIndex`).
+    package var targetPotentials: [Double] { y }
+
     /// `lse_i = log Σ_j exp(η (y_j − C_ij))` for every row; returns the L1 error of the row
     /// marginals `exp(η x_i − 1 + lse_i)` against `r` and the dual value of the current iterate.
-    func rowPass(eta: Double) throws -> (error: Double, dual: Double) {
+    func rowPass(eta: Double, reductions: Reductions) throws -> (error: Double, dual: Double) {
         let offsets = y.map { eta * $0 }
         var lse = [Double](repeating: 0, count: n)
         // The previous pass's sums make each row a single pass (checked, and redone exactly
@@ -175,8 +217,9 @@ final class OnlineIterate {
             error += abs(a - r[i])
             mass += a
         }
-        let dual = -mass / eta + Summation.compensated(zip(r, x).map { $0 * $1 }) + Summation.compensated(zip(c, y).map { $0 * $1 })
-        return (error, dual)
+        let sums = try reductions.sum([error, mass, Summation.compensated(zip(r, x).map { $0 * $1 })])
+        let dual = -sums[1] / eta + sums[2] + Summation.compensated(zip(c, y).map { $0 * $1 })
+        return (sums[0], dual)
     }
 
     /// `x_i = (log r_i + 1 − lse_i) / η` from the last row pass.
@@ -186,7 +229,7 @@ final class OnlineIterate {
 
     /// `y_j = (log c_j + 1 − lse_j) / η` with `lse_j = log Σ_i exp(η (x_i − C_ij))`, reduced over
     /// the row blocks as (maximum, scaled sum) pairs.
-    func columnPass(eta: Double) throws {
+    func columnPass(eta: Double, reductions: Reductions) throws {
         let offsets = x.map { eta * $0 }
         var total = [Double](repeating: -.infinity, count: m)
         var partial = [Double](repeating: 0, count: m)
@@ -206,13 +249,14 @@ final class OnlineIterate {
             }
             for j in 0..<m { total[j] = OnlineIterate.logAddExp(total[j], partial[j]) }
         }
+        total = try reductions.logSumExp(total)
         columnTotals = total
         columnReferenceEta = eta
         for j in 0..<m { y[j] = (logC[j] + 1 - total[j]) / eta }
     }
 
     /// `log(e^a + e^b)` without overflow; `−∞` is the identity.
-    @inline(__always) static func logAddExp(_ a: Double, _ b: Double) -> Double {
+    @inline(__always) package static func logAddExp(_ a: Double, _ b: Double) -> Double {
         if a == -.infinity { return b }
         if b == -.infinity { return a }
         let top = max(a, b)
@@ -221,9 +265,27 @@ final class OnlineIterate {
 
     /// The solution of the problem as given: potentials on every point, the transport cost by a
     /// last pass over the blocks.
-    func solution(regularization: Regularization, converged: Bool, tolerance: Double, iterations: Int,
-                  history: [IterationRecord], schedule: [ContinuationStage], seconds: Double) throws -> OnlineTransportSolution {
+    func solution(problem: PointCloudProblem, regularization: Regularization, run: OnlineSinkhorn.Run, tolerance: Double,
+                  seconds: Double) throws -> OnlineTransportSolution {
         let eta = regularization.eta
+        let (cost, error) = try finalPass(eta: eta, reductions: .local)
+        let mass = problem.mass
+        let shift = Foundation.log(mass) / eta
+        var xFull = [Double](repeating: -.infinity, count: problem.rows), yFull = [Double](repeating: -.infinity, count: problem.columns)
+        for (k, i) in rowIndex.enumerated() { xFull[i] = x[k] + shift }
+        for (k, j) in columnIndex.enumerated() { yFull[j] = y[k] }
+        let dual = run.history.last?.dualValue ?? -.infinity
+        return OnlineTransportSolution(
+            problem: problem, regularization: regularization, sourcePotential: xFull, targetPotential: yFull,
+            transportCost: mass * cost, dualValue: dual,
+            marginalError: error, converged: run.converged && error <= tolerance, tolerance: tolerance, iterations: run.iterations,
+            history: run.history, schedule: run.schedule, seconds: seconds)
+    }
+
+    /// `⟨C, P⟩` of the unit-mass plan and its L1 marginal error, in one more pass over the
+    /// blocks; both reduced over the shards.
+    /// - Throws: `.nonFiniteResult` when the potentials or the plan overflow.
+    package func finalPass(eta: Double, reductions: Reductions) throws -> (cost: Double, marginalError: Double) {
         guard x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
             throw OptimalTransportError.nonFiniteResult("the potentials overflowed (η = \(eta))")
         }
@@ -254,20 +316,13 @@ final class OnlineIterate {
             compensation = (t - cost) - (blockCost - compensation)
             cost = t
         }
-        let error = zip(rowMass, r).reduce(0) { $0 + abs($1.0 - $1.1) } + zip(columnSums, c).reduce(0) { $0 + abs($1.0 - $1.1) }
-        let mass = problem.mass
-        guard cost.isFinite, error.isFinite else {
+        columnSums = try reductions.sum(columnSums)
+        let rowError = zip(rowMass, r).reduce(0) { $0 + abs($1.0 - $1.1) }
+        let totals = try reductions.sum([cost, rowError])
+        let error = totals[1] + zip(columnSums, c).reduce(0) { $0 + abs($1.0 - $1.1) }
+        guard totals[0].isFinite, error.isFinite else {
             throw OptimalTransportError.nonFiniteResult("the plan at the final potentials overflows (η = \(eta))")
         }
-        let shift = Foundation.log(mass) / eta
-        var xFull = [Double](repeating: -.infinity, count: problem.rows), yFull = [Double](repeating: -.infinity, count: problem.columns)
-        for (k, i) in rowIndex.enumerated() { xFull[i] = x[k] + shift }
-        for (k, j) in columnIndex.enumerated() { yFull[j] = y[k] }
-        let dual = history.last?.dualValue ?? -.infinity
-        return OnlineTransportSolution(
-            problem: problem, regularization: regularization, sourcePotential: xFull, targetPotential: yFull,
-            transportCost: mass * cost, dualValue: dual,
-            marginalError: error, converged: converged && error <= tolerance, tolerance: tolerance, iterations: iterations,
-            history: history, schedule: schedule, seconds: seconds)
+        return (totals[0], error)
     }
 }

@@ -53,24 +53,7 @@ public struct PointCloudProblem: Sendable {
             }
             // One pass: the largest cost of all (the normalization, as for a dense problem) and
             // the range over the points of positive mass (which continuation schedules refer to).
-            var largest = 0.0, lower = Double.infinity, upper = -Double.infinity
-            let keptColumns = target.weights.indices.filter { target.weights[$0] > 0 }
-            let blocks = CostBlocks(x: x, y: y, groundCost: groundCost, scale: 1, rowsPerBlock: CostBlocks.defaultRows(columns: y.rows))
-            try blocks.forEach { rows, block in
-                for k in 0..<(rows.count * y.rows) {
-                    guard block[k].isFinite else {
-                        throw OptimalTransportError.nonFiniteCost(row: rows.lowerBound + k % rows.count, column: k / rows.count)
-                    }
-                    largest = max(largest, block[k])
-                }
-                for i in rows where source.weights[i] > 0 {
-                    for j in keptColumns {
-                        let v = block[i - rows.lowerBound + j * rows.count]
-                        lower = min(lower, v)
-                        upper = max(upper, v)
-                    }
-                }
-            }
+            let (largest, lower, upper) = try PointCloudProblem.scanCosts(x, source.weights, y, target.weights, groundCost)
             let scale = normalizeCost && largest > 0 ? largest : 1
             self.source = source.weights
             self.target = target.weights
@@ -83,6 +66,32 @@ public struct PointCloudProblem: Sendable {
         } catch {
             throw RoutineError.wrapping(error, in: "PointCloudProblem.init")
         }
+    }
+
+    /// The largest cost of all, and the smallest and largest between points of positive mass,
+    /// in one pass over the cost blocks (`x` may be one shard of the source points).
+    /// - Throws: `.nonFiniteCost` (row index within `x`) where a cost overflows.
+    package static func scanCosts(_ x: Matrix, _ sourceWeights: [Double], _ y: Matrix, _ targetWeights: [Double],
+                                  _ groundCost: GroundCost) throws -> (largest: Double, lower: Double, upper: Double) {
+        var largest = 0.0, lower = Double.infinity, upper = -Double.infinity
+        let keptColumns = targetWeights.indices.filter { targetWeights[$0] > 0 }
+        let blocks = CostBlocks(x: x, y: y, groundCost: groundCost, scale: 1, rowsPerBlock: CostBlocks.defaultRows(columns: y.rows))
+        try blocks.forEach { rows, block in
+            for k in 0..<(rows.count * y.rows) {
+                guard block[k].isFinite else {
+                    throw OptimalTransportError.nonFiniteCost(row: rows.lowerBound + k % rows.count, column: k / rows.count)
+                }
+                largest = max(largest, block[k])
+            }
+            for i in rows where sourceWeights[i] > 0 {
+                for j in keptColumns {
+                    let v = block[i - rows.lowerBound + j * rows.count]
+                    lower = min(lower, v)
+                    upper = max(upper, v)
+                }
+            }
+        }
+        return (largest, lower, upper)
     }
 
     /// Number of source points `n`.

@@ -1,9 +1,9 @@
 /// Input checks shared by the public entry points of SensitivitySampling.
 import LinearAlgebra
 
-enum Check {
+package enum Check {
     /// Finite, non-empty; optionally tall and without zero rows.
-    static func matrix(_ a: Matrix, tall: Bool = true, noZeroRows: Bool = false) throws {
+    package static func matrix(_ a: Matrix, tall: Bool = true, noZeroRows: Bool = false) throws {
         guard a.rows > 0, a.columns > 0 else { throw SensitivitySamplingError.emptyMatrix }
         if let bad = Validate.firstNonFiniteIndex(a) {
             throw SensitivitySamplingError.nonFiniteEntry(row: bad.row, column: bad.column)
@@ -35,7 +35,7 @@ enum Check {
         }
     }
 
-    static func p(_ p: Double) throws {
+    package static func p(_ p: Double) throws {
         guard p >= 1, p.isFinite else {
             throw SensitivitySamplingError.invalidParameter(name: "p", value: p, requirement: "must be ≥ 1 and finite")
         }

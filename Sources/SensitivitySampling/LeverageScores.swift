@@ -50,8 +50,29 @@ public enum LeverageScores {
         return q
     }
 
+    /// Leverage scores from a triangular factor of the whole matrix: `τ_i = ‖a_iᵀ R⁻¹‖²` for the
+    /// rows `a` hold, where `AᵀA = RᵀR` for the matrix those rows belong to (a tall-skinny QR's
+    /// `R`, so the rows may be one block of a larger matrix).
+    /// - Parameter totalRows: the whole matrix's row count `N`: a diagonal entry of `R` below
+    ///   `max(N, d) · ε` times the largest marks the matrix as numerically rank deficient (the
+    ///   rank tolerance of ``PivotedQR/rank(relativeTolerance:)``).
+    /// - Throws: `.noConvergence` when `R` has a non-finite or negligible diagonal entry
+    ///   (rank-deficient matrix), the triangular solve's errors otherwise.
+    /// - Complexity: O(n d²) for `n` rows.
+    package static func scores(of a: Matrix, triangularFactor r: Matrix, totalRows: Int) throws -> [Double] {
+        let largest = (0..<r.rows).reduce(0.0) { max($0, abs(r[$1, $1])) }
+        let floor = Double(max(totalRows, r.rows)) * Double.ulpOfOne * largest
+        for i in 0..<r.rows where !(abs(r[i, i]) > floor && r[i, i].isFinite) {
+            throw SensitivitySamplingError.noConvergence(
+                "the triangular factor has diagonal entry \(r[i, i]) at \(i) (largest \(largest)): the matrix is rank deficient")
+        }
+        var q = a
+        try BLAS.trsm(r, lower: false, side: .right, &q)
+        return rowNorms(q)
+    }
+
     /// Squared row norms of a column-major matrix.
-    static func rowNorms(_ q: Matrix) -> [Double] {
+    package static func rowNorms(_ q: Matrix) -> [Double] {
         var tau = [Double](repeating: 0, count: q.rows)
         let n = q.rows
         q.withUnsafeBufferPointer { x in

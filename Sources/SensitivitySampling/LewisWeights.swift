@@ -68,34 +68,55 @@ public struct LewisWeights: Sendable {
 
     /// `compute` without the routine name on its errors.
     func unnamedCompute(_ a: Matrix) throws -> Result {
-        try Check.p(p)
+        try validate()
         try Check.matrix(a, noZeroRows: true)
+        // Work on an orthonormal basis of the column space when A is rank deficient.
+        var basis = a
+        if LeverageScores.choleskyQRSafe(a) == nil {
+            basis = try PivotedQR(a).basis()
+        }
+        let clock = Stopwatch()
+        let workspace = QuadraticFormWorkspace(basis)
+        let fixed = try iterate(start: try LeverageScores.exact(basis), forms: { try workspace.forms(weights: $0) },
+                                reductions: .local, clock: clock)
+        if fixed.converged || p < 2 { return fixed }
+        return try convexProgram(basis, start: fixed.weights, iterations: fixed.iterations, clock: clock)
+    }
+
+    /// Throws `.invalidParameter` for `p < 1`, a tolerance that is not positive and finite, or
+    /// `maxIterations < 1`.
+    package func validate() throws {
+        try Check.p(p)
         guard tolerance > 0, tolerance.isFinite else {
             throw SensitivitySamplingError.invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive")
         }
         guard maxIterations >= 1 else {
             throw SensitivitySamplingError.invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be ≥ 1")
         }
-        // Work on an orthonormal basis of the column space when A is rank deficient.
-        var basis = a
-        if LeverageScores.choleskyQRSafe(a) == nil {
-            basis = try PivotedQR(a).basis()
-        }
-        let n = basis.rows
+    }
+
+    /// The fixed-point iteration (Cohen–Peng for `p < 4`, damped for `p ≥ 4`) from the weights
+    /// `start`, for rows that may be one shard of a larger matrix.
+    ///
+    /// `forms(v)` must return `q_i = a_iᵀ (Aᵀ diag(v) A)⁻¹ a_i` for this shard's rows, the Gram
+    /// matrix taken over the whole matrix; the residual's maximum goes through `reductions`, so
+    /// every shard stops on the same iteration. Returns the last iterate (`converged` false at the
+    /// cap); the convex-program fallback is the caller's.
+    package func iterate(start: [Double], forms: ([Double]) throws -> [Double], reductions: Reductions,
+                         clock: Stopwatch) throws -> Result {
+        let n = start.count
         let damped = p >= 4
-        let clock = Stopwatch()
-        var w = try LeverageScores.exact(basis)
-        w = w.map { max($0, 1e-300) }
+        var w = start.map { max($0, 1e-300) }
         var residual = Double.infinity
         var previousResidual = Double.infinity
         var iterations = 0
-        let workspace = QuadraticFormWorkspace(basis)
         let exponent = 1 - 2 / p
         while iterations < maxIterations {
-            let q = try workspace.forms(weights: w.map { p == 1 ? 1 / $0 : Wpow($0, exponent) })
+            let q = try forms(w.map { p == 1 ? 1 / $0 : Wpow($0, exponent) })
             let logW = VectorMath.log(w), logQ = VectorMath.log(q)
             residual = 0
             for i in 0..<n { residual = max(residual, abs((2 / p) * logW[i] - logQ[i])) }
+            residual = try reductions.maximum(residual)
             if residual <= tolerance { break }
             // Over-relaxation in log space for p < 2: the Cohen–Peng map's Jacobian there has
             // eigenvalues in [0, 1 − p/2] (all of one sign), so a step of β = 1/(1 − (1 − p/2)/2)
@@ -110,11 +131,8 @@ public struct LewisWeights: Sendable {
             }
             iterations += 1
         }
-        if residual <= tolerance || p < 2 {
-            return Result(weights: w, iterations: iterations, residual: residual, method: damped ? .damped : .cohenPeng,
-                          tolerance: tolerance, seconds: clock.elapsed)
-        }
-        return try convexProgram(basis, start: w, iterations: iterations, clock: clock)
+        return Result(weights: w, iterations: iterations, residual: residual, method: damped ? .damped : .cohenPeng,
+                      tolerance: tolerance, seconds: clock.elapsed)
     }
 
     /// `q_i = a_iᵀ (Aᵀ W^{1−2/p} A)⁻¹ a_i`.

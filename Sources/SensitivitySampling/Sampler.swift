@@ -61,28 +61,38 @@ public enum Sampler {
 
     /// `probabilities` without the routine name on its errors.
     static func unnamedProbabilities(scores s: [Double], expectedSize m: Double) throws -> [Double] {
-        guard !s.isEmpty else { throw SensitivitySamplingError.emptyMatrix }
+        try probabilities(scores: s, expectedSize: m, reductions: .local)
+    }
+
+    /// `probabilities` for scores that may be one shard of a larger vector: every count, sum and
+    /// extreme goes through `reductions`, so each process gets the inclusion probabilities of its
+    /// own rows under the global threshold `α` (`Σ q_i = expectedSize` over all shards). A shard
+    /// may be empty when others are not.
+    package static func probabilities(scores s: [Double], expectedSize m: Double, reductions: Reductions) throws -> [Double] {
         if let bad = s.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
             throw SensitivitySamplingError.invalidParameter(name: "scores[\(bad)]", value: s[bad], requirement: "must be finite and ≥ 0")
         }
-        let positive = s.filter { $0 > 0 }.count
+        let counts = try reductions.sum([Double(s.count), Double(s.filter { $0 > 0 }.count)])
+        let total = counts[0], positive = counts[1]
+        guard total > 0 else { throw SensitivitySamplingError.emptyMatrix }
         guard positive > 0 else { throw SensitivitySamplingError.invalidParameter(name: "scores", value: 0, requirement: "must not all be zero") }
-        guard m > 0, m <= Double(s.count) else {
-            throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "must be in (0, n] with n = \(s.count)")
+        guard m > 0, m <= total else {
+            throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "must be in (0, n] with n = \(Int(total))")
         }
-        guard m <= Double(positive) else {
-            throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "exceeds the \(positive) rows with a positive score")
+        guard m <= positive else {
+            throw SensitivitySamplingError.invalidParameter(name: "target size", value: m, requirement: "exceeds the \(Int(positive)) rows with a positive score")
         }
         // Scores are relative: divide by the largest first, so that their sum cannot overflow.
-        let largest = s.max()!
+        let largest = try reductions.maximum(s.max() ?? 0)
         let s = s.map { $0 / largest }
-        func size(_ alpha: Double) -> Double { s.reduce(0) { $0 + min(1, $1 / alpha) } }
-        var lo = (s.filter { $0 > 0 }.min() ?? 1) * 1e-3, hi = s.reduce(0, +) / m
+        func size(_ alpha: Double) throws -> Double { try reductions.sum(s.reduce(0) { $0 + min(1, $1 / alpha) }) }
+        var lo = try reductions.minimum(s.filter { $0 > 0 }.min() ?? 1) * 1e-3
+        var hi = try reductions.sum(s.reduce(0, +)) / m
         // size(hi) ≤ m ≤ size(lo) (lo small enough that every positive score saturates).
-        while size(lo) < m - 1e-9 { lo *= 0.5; if lo < 1e-300 { break } }
+        while try size(lo) < m - 1e-9 { lo *= 0.5; if lo < 1e-300 { break } }
         for _ in 0..<200 {
             let mid = (lo * hi).squareRoot()
-            if size(mid) > m { lo = mid } else { hi = mid }
+            if try size(mid) > m { lo = mid } else { hi = mid }
             if hi / lo - 1 < 1e-14 { break }
         }
         return s.map { min(1, $0 / hi) }
@@ -100,6 +110,12 @@ public enum Sampler {
         try Check.p(p)
         let q = try probabilities(scores: scores, expectedSize: expectedSize)
         var g = Xoshiro256StarStar(seed: seed)
+        return draw(probabilities: q, p: p, using: &g)
+    }
+
+    /// One Bernoulli draw per row with inclusion probabilities `q` from the generator `g`; kept
+    /// rows scaled by `q_i^{−1/p}`. `expectedSize` of the sample is `Σ q` over these rows.
+    package static func draw(probabilities q: [Double], p: Double, using g: inout Xoshiro256StarStar) -> RowSample {
         var idx: [Int] = [], w: [Double] = [], probs: [Double] = []
         for i in 0..<q.count where q[i] > 0 && g.nextUniform() < q[i] {
             idx.append(i)

@@ -70,4 +70,25 @@ public struct EmpiricalMeasure: Sendable {
     /// Dimension of the points.
     public var dimension: Int { points.columns }
 
+    /// The moments the control variates need.
+    package var moments: MomentSummary { MomentSummary(dimension: dimension, mean: mean, covarianceTrace: covarianceTrace) }
+}
+
+/// The dimension, weighted mean and covariance trace of a measure: what the control variates'
+/// closed-form expectations need (a distributed caller reduces them from shards).
+package struct MomentSummary {
+    /// Dimension of the points.
+    package var dimension: Int
+    /// The weighted mean.
+    package var mean: [Double]
+    /// The trace of the weighted covariance.
+    package var covarianceTrace: Double
+
+    /// The moments of a measure.
+    package init(dimension: Int, mean: [Double], covarianceTrace: Double) {
+        self.dimension = dimension
+        self.mean = mean
+        self.covarianceTrace = covarianceTrace
+    }
+
 }

@@ -21,9 +21,9 @@ extension SlicedWasserstein {
     func unnamedGradient(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> (estimate: SlicedWassersteinEstimate, gradient: Matrix) {
         let clock = Stopwatch()
-        let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
+        let theta = try validatedDirections(mu.dimension, nu.dimension, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: true, threads: threads)
-        let a = assemble(slices, mu, nu, fixedCoefficients)
+        let a = assemble(slices, mu.moments, nu.moments, fixedCoefficients)
         try SlicedWasserstein.requireFinite(a.estimate, a.standardError, routine: "SlicedWasserstein.gradient", p: p)
         let n = mu.count, L = theta.columns, d = mu.dimension
         let alpha = mu.weights

@@ -56,8 +56,18 @@ public struct SlicedWasserstein: Sendable {
     func unnamedEstimate(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, seed: UInt64,
                          fixedCoefficients: [Double]? = nil) throws -> SlicedWassersteinEstimate {
         let clock = Stopwatch()
-        let theta = try validatedDirections(mu, nu, fixedCoefficients, seed: seed)
+        let theta = try validatedDirections(mu.dimension, nu.dimension, fixedCoefficients, seed: seed)
         let slices = try Slices(mu: mu, nu: nu, theta: theta, p: p, gradient: false, threads: threads, scaled: fixedCoefficients == nil)
+        return try estimate(from: slices, mu.moments, nu.moments, fixedCoefficients: fixedCoefficients, seed: seed, clock: clock)
+    }
+
+    /// The estimate from the per-direction quantities of every direction (computed here, or on
+    /// shards of the directions by several processes and gathered): the control variates, their
+    /// coefficients and the standard error, exactly as ``estimate(_:_:seed:fixedCoefficients:)``.
+    /// - Throws: `.nonFiniteResult` when `SW_p^p` overflows the double range.
+    package func estimate(from slices: Slices, _ mu: MomentSummary, _ nu: MomentSummary, fixedCoefficients: [Double]?,
+                          seed: UInt64, clock: Stopwatch) throws -> SlicedWassersteinEstimate {
+        let theta = slices.theta
         let assembled = assemble(slices, mu, nu, fixedCoefficients)
         try SlicedWasserstein.requireFinite(assembled.estimate, assembled.standardError, routine: "SlicedWasserstein.estimate", p: p)
         return SlicedWassersteinEstimate(
@@ -76,21 +86,23 @@ public struct SlicedWasserstein: Sendable {
         }
     }
 
-    func validatedDirections(_ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, _ fixed: [Double]?, seed: UInt64) throws -> Matrix {
-        guard mu.dimension == nu.dimension else {
-            throw SlicedWassersteinError.dimensionMismatch("points of dimension \(mu.dimension) and \(nu.dimension)")
+    /// The options checked against the dimensions of the two clouds, and the directions (`d × L`)
+    /// drawn from `seed` (or the given ones, checked).
+    package func validatedDirections(_ muDimension: Int, _ nuDimension: Int, _ fixed: [Double]?, seed: UInt64) throws -> Matrix {
+        guard muDimension == nuDimension else {
+            throw SlicedWassersteinError.dimensionMismatch("points of dimension \(muDimension) and \(nuDimension)")
         }
         guard p >= 1, p.isFinite else {
             throw SlicedWassersteinError.invalidParameter(name: "p", value: p, requirement: "must be ≥ 1 and finite")
         }
         let theta: Matrix
         if case .given = directions {
-            theta = try directions.directions(dimension: mu.dimension, count: projections, seed: seed)
+            theta = try directions.directions(dimension: muDimension, count: projections, seed: seed)
         } else {
             guard projections >= 1 else {
                 throw SlicedWassersteinError.invalidParameter(name: "projections", value: Double(projections), requirement: "must be at least 1")
             }
-            theta = try directions.directions(dimension: mu.dimension, count: projections, seed: seed)
+            theta = try directions.directions(dimension: muDimension, count: projections, seed: seed)
         }
         let needed = controlVariate == .none ? 1 : (controlVariate == .both ? 3 : 2)
         if fixed == nil && theta.columns < needed {
@@ -118,7 +130,7 @@ public struct SlicedWasserstein: Sendable {
     }
 
     /// Combines the per-direction values into the (controlled) estimate.
-    func assemble(_ s: Slices, _ mu: EmpiricalMeasure, _ nu: EmpiricalMeasure, _ fixed: [Double]?) -> Assembled {
+    func assemble(_ s: Slices, _ mu: MomentSummary, _ nu: MomentSummary, _ fixed: [Double]?) -> Assembled {
         let L = s.values.count
         let d = Double(mu.dimension)
         let dm = zip(mu.mean, nu.mean).map { $0 - $1 }
@@ -183,7 +195,7 @@ public struct SlicedWasserstein: Sendable {
 
 /// Per-direction quantities of one estimate: `W_l`, projected means and variances, and (for
 /// gradients) `∂W_l / ∂(θ_lᵀx_i)`.
-struct Slices {
+package struct Slices {
     var values: [Double]
     var meanX: [Double]
     var meanY: [Double]
@@ -195,6 +207,20 @@ struct Slices {
     let unit: Double
     let theta: Matrix
     let projectedX: Matrix
+
+    /// Per-direction quantities computed elsewhere (by ``work(_:_:_:_:_:_:_:_:_:)`` on shards of
+    /// the directions), in the unit `unit`.
+    package init(values: [Double], meanX: [Double], meanY: [Double], varX: [Double], varY: [Double], unit: Double, theta: Matrix) {
+        self.values = values
+        self.meanX = meanX
+        self.meanY = meanY
+        self.varX = varX
+        self.varY = varY
+        gradient = nil
+        self.unit = unit
+        self.theta = theta
+        projectedX = Matrix(rows: 0, columns: 0)
+    }
 
     /// - Throws: the projection GEMM's error (never replaced by zeros).
     /// With `scaled`, a direction whose `W_l` leaves the double range (or keeps only subnormal
@@ -255,7 +281,7 @@ struct Slices {
     /// Rescales the per-direction values when some direction had to be computed in scaled form
     /// (`logValues[l]` not NaN): every value becomes `W_l / unit^p` with `unit^p` the largest
     /// `W_l`, so the largest is 1 and none overflows; `unit` is returned (1 when nothing was scaled).
-    static func rescale(values: inout [Double], logValues: [Double], p: Double) -> Double {
+    package static func rescale(values: inout [Double], logValues: [Double], p: Double) -> Double {
         guard logValues.contains(where: { !$0.isNaN }) else { return 1 }
         let logs = (0..<values.count).map { logValues[$0].isNaN ? naturalLog(values[$0]) : logValues[$0] }
         let top = logs.max() ?? 0
@@ -263,7 +289,7 @@ struct Slices {
         return exponential(top / p)
     }
 
-    static func work(_ range: Range<Int>, _ n: Int, _ m: Int, _ p: Double, _ equal: Bool, _ wa: [Double], _ wb: [Double],
+    package static func work(_ range: Range<Int>, _ n: Int, _ m: Int, _ p: Double, _ equal: Bool, _ wa: [Double], _ wb: [Double],
                      _ wantGradient: Bool, _ out: SliceOutputs) {
         var sorter = RadixSorter(capacity: max(n, m))
         var a = [Double](repeating: 0, count: n), b = [Double](repeating: 0, count: m)
@@ -340,7 +366,7 @@ struct Slices {
 }
 
 /// Output pointers of the parallel slice loop (each direction writes only its own entries).
-struct SliceOutputs {
+package struct SliceOutputs {
     let values: UnsafeMutablePointer<Double>
     /// `log W_l` for directions computed in scaled form (NaN for the others); nil when not scaling.
     let logValues: UnsafeMutablePointer<Double>?
@@ -351,4 +377,20 @@ struct SliceOutputs {
     let gradient: UnsafeMutablePointer<Double>?
     let px: UnsafePointer<Double>
     let py: UnsafePointer<Double>
+
+    /// Pointers for directions `0..<L`: `px`/`py` hold the projections column-major (`n` and `m`
+    /// rows), the outputs one entry per direction.
+    package init(values: UnsafeMutablePointer<Double>, logValues: UnsafeMutablePointer<Double>?, meanX: UnsafeMutablePointer<Double>,
+                 meanY: UnsafeMutablePointer<Double>, varX: UnsafeMutablePointer<Double>, varY: UnsafeMutablePointer<Double>,
+                 gradient: UnsafeMutablePointer<Double>?, px: UnsafePointer<Double>, py: UnsafePointer<Double>) {
+        self.values = values
+        self.logValues = logValues
+        self.meanX = meanX
+        self.meanY = meanY
+        self.varX = varX
+        self.varY = varY
+        self.gradient = gradient
+        self.px = px
+        self.py = py
+    }
 }
