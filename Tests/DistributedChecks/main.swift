@@ -92,8 +92,10 @@ struct Checks {
         let a = Matrix.randomNormal(rows: 2000, columns: 8, using: &g)
         let reference = try LeverageScores.exact(a)
         let (local, rows) = try block(a)
+        comm.resetByteCount()
         let tau = try DistributedLeverageScores.exact(local, communicator: comm)
         expect(Checks.relative(tau, Array(reference[rows])) <= 1e-12, "leverage scores within 1e-12 of one process")
+        expect(comm.bytesSent == CommunicationModel.leverageScores(columns: 8), "leverage bytes \(comm.bytesSent) as modelled")
         // Fewer rows than ranks on some ranks: blocks of one row or none.
         let small = a.submatrix(rows: 0..<9, columns: 0..<8)
         let (part, smallRows) = try block(small)
@@ -109,7 +111,9 @@ struct Checks {
         for p in [1.0, 3.0, 6.0] {
             let options = LewisWeights(p: p)
             let reference = try options.compute(a)
+            comm.resetByteCount()
             let result = try DistributedLewisWeights.compute(local, options: options, communicator: comm)
+            expect(comm.bytesSent == CommunicationModel.lewisWeights(columns: 6, iterations: result.iterations), "Lewis bytes as modelled")
             expect(result.converged && reference.converged, "Lewis p = \(p) converged")
             expect(Checks.relative(result.weights, Array(reference.weights[rows])) <= 1e-10, "Lewis p = \(p) within 1e-10 of one process")
             expect(abs(result.iterations - reference.iterations) <= 1, "Lewis p = \(p) iterations \(result.iterations) vs \(reference.iterations)")
@@ -171,8 +175,12 @@ struct Checks {
                 let reference = try options.estimate(try EmpiricalMeasure(points: mu, weights: weights), try EmpiricalMeasure(points: nu), seed: 3)
                 let (a, ra) = try block(mu)
                 let (b, _) = try block(nu)
+                comm.resetByteCount()
                 let estimate = try DistributedSlicedWasserstein(options).estimate(
                     source: a, sourceWeights: weights.map { Array($0[ra]) }, target: b, seed: 3, communicator: comm)
+                let model = CommunicationModel.slicedWasserstein(sourceRows: a.rows, targetRows: b.rows, dimension: 5, directions: 37,
+                                                                 ranks: comm.size, rank: comm.rank, sourceWeighted: weights != nil)
+                expect(comm.bytesSent == model, "sliced \(name) bytes \(comm.bytesSent) vs model \(model)")
                 expect(abs(estimate.powered - reference.powered) <= 1e-12 * abs(reference.powered), "sliced \(name) \(control) within 1e-12: \(estimate.powered) vs \(reference.powered), means \(estimate.controlMeans) vs \(reference.controlMeans), γ \(estimate.coefficients) vs \(reference.coefficients)")
                 expect(Checks.relative(estimate.values, reference.values) <= 1e-12, "sliced \(name) \(control) per-direction values")
                 expect(Checks.relative(estimate.coefficients, reference.coefficients) <= 1e-9, "sliced \(name) \(control) coefficients")
@@ -195,9 +203,12 @@ struct Checks {
                                             groundCost: .squaredEuclidean, normalizeCost: true)
         let reference = try solver.solve(problem)
         let (local, rows) = try block(x)
+        comm.resetByteCount()
         let result = try DistributedSinkhorn(solver).solve(sourcePoints: local, sourceWeights: Array(r[rows]), target: target,
                                                            groundCost: .squaredEuclidean, normalizeCost: true, communicator: comm)
         expect(result.converged && reference.converged, "online Sinkhorn converged")
+        let model = CommunicationModel.sinkhorn(targetPoints: 400, iterations: result.iterations, stages: result.schedule.count)
+        expect(comm.bytesSent == model, "online Sinkhorn bytes \(comm.bytesSent) vs model \(model)")
         expect(abs(result.transportCost - reference.transportCost) <= 1e-12 * abs(reference.transportCost),
                "online Sinkhorn cost \(result.transportCost) vs \(reference.transportCost)")
         expect(abs(result.iterations - reference.iterations) <= 1, "online Sinkhorn iterations \(result.iterations) vs \(reference.iterations)")
