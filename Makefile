@@ -13,7 +13,7 @@ SHELL := /bin/bash
 PACKAGES := libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin
 RANKS ?= 4
 # mpirun as root needs --allow-run-as-root; more ranks than cores need --oversubscribe.
-MPIRUN := mpirun --oversubscribe --mca btl_vader_single_copy_mechanism none $(shell [ "$$(id -u)" -eq 0 ] && echo --allow-run-as-root)
+MPIRUN := mpirun --oversubscribe --mca btl_vader_single_copy_mechanism none --mca mpi_yield_when_idle 1 $(shell [ "$$(id -u)" -eq 0 ] && echo --allow-run-as-root)
 ARGS ?=
 
 # OpenBLAS 0.3.21 falls back to generic "Prescott" kernels on CPUs it does not know; name the

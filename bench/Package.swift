@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "SlicedWasserstein", package: "Kantorovich"),
                 .product(name: "SensitivitySampling", package: "Kantorovich"),
                 .product(name: "GaussianProcessPDE", package: "Kantorovich"),
+                .product(name: "KantorovichMPI", package: "Kantorovich"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

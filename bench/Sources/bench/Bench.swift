@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KantorovichMPI
 import LinearAlgebra
 import OptimalTransport
 
@@ -20,7 +21,8 @@ struct RunSuites: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run benchmark suites (the default).",
-        discussion: "Suites: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")). None given means all.")
+        discussion: "Suites: \(Suite.allCases.map(\.rawValue).joined(separator: ", ")). None given means all but distributed, "
+            + "which runs under mpirun (make bench-mpi RANKS=4).")
 
     @Argument(help: "Suites to run (default: all).")
     var suites: [Suite] = []
@@ -44,24 +46,29 @@ struct RunSuites: ParsableCommand {
         Bench.selectBLASKernels()
         let threadCount = max(1, threads ?? Parallel.processorCount)
         OpenBLAS.setThreadCount(threadCount)
+        let selected = suites.isEmpty ? Suite.allCases.filter { $0 != .distributed } : suites
+        // The distributed suite starts MPI; only rank 0 prints and writes.
+        let communicator = selected.contains(.distributed) ? try Communicator.world() : nil
+        let root = (communicator?.rank ?? 0) == 0
+        Progress.enabled = root
         var context = BenchContext(quick: quick, seed: seed, threads: threadCount,
-                                   plotsDirectory: plots.map { URL(fileURLWithPath: $0) })
+                                   plotsDirectory: root ? plots.map { URL(fileURLWithPath: $0) } : nil, communicator: communicator)
         if let dir = context.plotsDirectory {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        let selected = suites.isEmpty ? Suite.allCases : suites
         let metadata = RunMetadata.current(seed: seed, threads: threadCount, quick: quick, suites: selected.map(\.rawValue))
-        print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), "
-              + "OpenBLAS kernels: \(metadata.blasCore), vector kernels: \(metadata.vectorInstructionSet), commit \(metadata.commit)")
+        if root { print("Kantorovich bench — \(quick ? "quick" : "full") run, seed \(seed), \(threadCount) thread(s), "
+              + "OpenBLAS kernels: \(metadata.blasCore), vector kernels: \(metadata.vectorInstructionSet), commit \(metadata.commit)") }
         for suite in selected {
             Progress.log("suite \(suite.rawValue): start")
             try suite.run(&context)
             Progress.log("suite \(suite.rawValue): done")
         }
-        if let path = json {
+        if let path = json, root {
             try JSONOutput.write(context.records, run: metadata, to: URL(fileURLWithPath: path))
             Progress.log("wrote \(context.records.count) records to \(path)")
         }
+        if communicator != nil { try Communicator.finalize() }
     }
 }
 
@@ -83,7 +90,7 @@ extension Bench {
 
 /// The benchmark suites.
 enum Suite: String, CaseIterable, ExpressibleByArgument {
-    case linalg, sinkhorn, sliced, sensitivity, gpPDE = "gp-pde"
+    case linalg, sinkhorn, sliced, sensitivity, gpPDE = "gp-pde", distributed
 
     func run(_ context: inout BenchContext) throws {
         switch self {
@@ -92,6 +99,7 @@ enum Suite: String, CaseIterable, ExpressibleByArgument {
         case .sliced: try SlicedSuite.run(&context)
         case .sensitivity: try SensitivitySuite.run(&context)
         case .gpPDE: try GPPDESuite.run(&context)
+        case .distributed: try DistributedSuite.run(&context)
         }
     }
 }
@@ -102,6 +110,8 @@ struct BenchContext {
     let seed: UInt64
     let threads: Int
     let plotsDirectory: URL?
+    /// The MPI ranks of the run, when the distributed suite was selected.
+    var communicator: Communicator? = nil
     var records: [Record] = []
 
     mutating func add(_ record: Record) { records.append(record) }
@@ -122,8 +132,11 @@ struct BenchContext {
 /// Progress lines on stderr with the elapsed wall time.
 enum Progress {
     static let start = Stopwatch()
+    /// False on MPI ranks other than 0.
+    nonisolated(unsafe) static var enabled = true
 
     static func log(_ message: String) {
+        guard enabled else { return }
         let line = String(format: "[%7.2fs] ", start.elapsed) + message + "\n"
         FileHandle.standardError.write(line.data(using: .utf8)!)
     }
