@@ -33,6 +33,7 @@ Communicator.run { comm in
     try checks.sliced()
     try checks.sinkhorn()
     try checks.collectiveErrors()
+    try checks.hostileInputs()
     let failed = Int(try comm.allreduce(Double(checks.failed), .sum))
     let passed = Int(try comm.allreduce(Double(checks.passed), .minimum))
     if comm.rank == 0 { print("distributed checks on \(comm.size) ranks: \(passed) passed, \(failed) failed") }
@@ -257,5 +258,86 @@ struct Checks {
         } catch let error as RoutineError {
             expect(error.rootCause is SensitivitySamplingError, "rank deficiency is a typed error: \(error)")
         }
+    }
+
+    /// Every entry point fed bad input (on every rank, or on one): a typed error on every rank,
+    /// never a crash, a hang or a plausible number.
+    mutating func hostileInputs() throws {
+        var g = Xoshiro256StarStar(seed: 17)
+        let a = Matrix.randomNormal(rows: 60, columns: 3, using: &g)
+        let (local, rows) = try block(a)
+        let b = (0..<60).map { Double($0) }
+        let localB = Array(b[rows])
+        let empty = Matrix(rows: 0, columns: 3)
+        let last = comm.size - 1
+        func throwsEverywhere(_ what: String, _ body: () throws -> Void) {
+            var threw = false
+            do { try body() } catch { threw = true }
+            expect(threw, "\(what) throws")
+        }
+        throwsEverywhere("leverage scores of an empty matrix") { _ = try DistributedLeverageScores.exact(empty, communicator: comm) }
+        throwsEverywhere("leverage scores of a wide matrix") { _ = try DistributedLeverageScores.exact(Matrix(rows: comm.rank == 0 ? 2 : 0, columns: 3, repeating: 1), communicator: comm) }
+        var infinite = local
+        if comm.rank == last && infinite.rows > 0 { infinite[0, 0] = .infinity }
+        throwsEverywhere("leverage scores with +∞ on the last rank") { _ = try DistributedLeverageScores.exact(infinite, communicator: comm) }
+        var zeroRow = local
+        if comm.rank == last && zeroRow.rows > 0 { for j in 0..<3 { zeroRow[0, j] = 0 } }
+        throwsEverywhere("Lewis weights with a zero row") { _ = try DistributedLewisWeights.compute(zeroRow, options: LewisWeights(p: 1), communicator: comm) }
+        throwsEverywhere("Lewis weights with p = 0.5") { _ = try DistributedLewisWeights.compute(local, options: LewisWeights(p: 0.5), communicator: comm) }
+        throwsEverywhere("Lewis weights with tolerance NaN") { _ = try DistributedLewisWeights.compute(local, options: LewisWeights(p: 1, tolerance: .nan), communicator: comm) }
+        throwsEverywhere("Lewis weights with maxIterations −1") { _ = try DistributedLewisWeights.compute(local, options: LewisWeights(p: 1, maxIterations: -1), communicator: comm) }
+        let coreset = DistributedCoreset(scheme: .leverage, p: 2)
+        for size in [0.0, -3, .nan, .infinity, 61] {
+            throwsEverywhere("coreset of expected size \(size)") { _ = try coreset.sample(local, targets: localB, expectedSize: size, seed: 1, communicator: comm) }
+        }
+        throwsEverywhere("coreset with a short b") { _ = try coreset.sample(local, targets: comm.rank == last ? [] : localB, expectedSize: 10, seed: 1, communicator: comm) }
+        throwsEverywhere("coreset with the sensitivity scheme") { _ = try DistributedCoreset(scheme: .sensitivity, p: 1).sample(local, targets: localB, expectedSize: 10, seed: 1, communicator: comm) }
+        throwsEverywhere("coreset with maxRows 1") { _ = try DistributedCoreset(scheme: .uniform, p: 1, maxRows: 1).sample(local, targets: localB, expectedSize: 10, seed: 1, communicator: comm) }
+        throwsEverywhere("coreset regression with a solver of another p") { _ = try coreset.regression(local, targets: localB, expectedSize: 30, seed: 1, solver: LpRegression(p: 1), communicator: comm) }
+        var badB = localB
+        if comm.rank == last && !badB.isEmpty { badB[0] = .nan }
+        throwsEverywhere("coreset with NaN in b") { _ = try coreset.sample(local, targets: badB, expectedSize: 10, seed: 1, communicator: comm) }
+        // Sliced Wasserstein.
+        let sliced = DistributedSlicedWasserstein(SlicedWasserstein(projections: 10, threads: 1))
+        throwsEverywhere("sliced with empty clouds") { _ = try sliced.estimate(source: empty, target: empty, seed: 1, communicator: comm) }
+        throwsEverywhere("sliced with NaN on the last rank") { _ = try sliced.estimate(source: infinite, target: local, seed: 1, communicator: comm) }
+        throwsEverywhere("sliced with different dimensions") { _ = try sliced.estimate(source: local, target: Matrix(rows: local.rows, columns: 2), seed: 1, communicator: comm) }
+        throwsEverywhere("sliced with negative weights") {
+            _ = try sliced.estimate(source: local, sourceWeights: local.rows > 0 && comm.rank == last ? [-1] + [Double](repeating: 1, count: local.rows - 1) : [Double](repeating: 1, count: local.rows), target: local, seed: 1, communicator: comm)
+        }
+        throwsEverywhere("sliced with zero total weight") { _ = try sliced.estimate(source: local, sourceWeights: [Double](repeating: 0, count: local.rows), target: local, seed: 1, communicator: comm) }
+        if comm.size > 1 {
+            throwsEverywhere("sliced with weights on one rank only") {
+                _ = try sliced.estimate(source: local, sourceWeights: comm.rank == 0 ? [Double](repeating: 1, count: local.rows) : nil, target: local, seed: 1, communicator: comm)
+            }
+        }
+        for bad in [0, -2] {
+            throwsEverywhere("sliced with \(bad) projections") { _ = try DistributedSlicedWasserstein(SlicedWasserstein(projections: bad, threads: 1)).estimate(source: local, target: local, seed: 1, communicator: comm) }
+        }
+        throwsEverywhere("sliced with p = 0.5") { _ = try DistributedSlicedWasserstein(SlicedWasserstein(projections: 10, p: 0.5, threads: 1)).estimate(source: local, target: local, seed: 1, communicator: comm) }
+        // Sinkhorn.
+        let target = try DiscreteMeasure(weights: [Double](repeating: 1.0 / 60, count: 60), support: a)
+        let uniform = [Double](repeating: 1.0 / 60, count: local.rows)
+        let sinkhorn = DistributedSinkhorn(OnlineSinkhorn(regularization: .eta(10), threads: 1))
+        throwsEverywhere("Sinkhorn with a mass mismatch") { _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: uniform.map { $0 * 2 }, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with a negative weight") {
+            _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: comm.rank == last && !uniform.isEmpty ? [-1] + uniform.dropFirst() : uniform, target: target, groundCost: .squaredEuclidean, communicator: comm)
+        }
+        throwsEverywhere("Sinkhorn with +∞ in a point") { _ = try sinkhorn.solve(sourcePoints: infinite, sourceWeights: uniform, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with a short weight vector") { _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: comm.rank == last ? [] : uniform, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with a target without support") { _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: uniform, target: try DiscreteMeasure(weights: [1]), groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with points of another dimension") { _ = try sinkhorn.solve(sourcePoints: Matrix(rows: local.rows, columns: 2), sourceWeights: uniform, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with zero source mass") { _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: [Double](repeating: 0, count: local.rows), target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with η = NaN") { _ = try DistributedSinkhorn(OnlineSinkhorn(regularization: .eta(.nan))).solve(sourcePoints: local, sourceWeights: uniform, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with blockRows 0") { _ = try DistributedSinkhorn(OnlineSinkhorn(regularization: .eta(10), blockRows: 0)).solve(sourcePoints: local, sourceWeights: uniform, target: target, groundCost: .squaredEuclidean, communicator: comm) }
+        throwsEverywhere("Sinkhorn with a Minkowski exponent 0.5") { _ = try sinkhorn.solve(sourcePoints: local, sourceWeights: uniform, target: target, groundCost: .minkowski(0.5), communicator: comm) }
+        // Communicator and partition arguments.
+        throwsEverywhere("broadcast from rank −1") { _ = try comm.broadcast([1], root: -1) }
+        throwsEverywhere("gather to a rank beyond the group") { _ = try comm.gather([1], root: comm.size) }
+        throwsEverywhere("allToAll with too few blocks") { _ = try comm.allToAll([]) }
+        throwsEverywhere("partition of −1 rows") { _ = try RowPartition(total: -1, parts: 2) }
+        throwsEverywhere("partition into 0 parts") { _ = try RowPartition(total: 5, parts: 0) }
+        // Still in step: a collective after all of that.
+        expect(try comm.allreduce(1, .sum) == Double(comm.size), "ranks still in step after the hostile inputs")
     }
 }
