@@ -51,7 +51,11 @@ struct Report: ParsableCommand {
             let suite = group[0].suite
             out += "\n## \(suite)\n\n"
             if let run = group[0].run {
-                let command = "make bench ARGS=\"\(suite)\(run.quick ? " --quick" : "") --seed \(run.seed) --threads \(run.threads) --json …\""
+                var command = "make bench ARGS=\"\(suite)\(run.quick ? " --quick" : "") --seed \(run.seed) --threads \(run.threads) --json …\""
+                if suite == "distributed" {
+                    let ranks = group.compactMap { if case .integer(let p)? = $0.extra["ranks"], p > 1 { p } else { nil } }.first ?? 1
+                    command = "make bench-mpi RANKS=\(ranks) ARGS=\"\(run.quick ? "--quick " : "")--seed \(run.seed) --json …\""
+                }
                 out += "Run \(run.date), commit `\(run.commit)`, seed \(run.seed), \(run.threads) thread(s), "
                 out += "OpenBLAS \(run.blasCore) kernels, vector kernels \(run.vectorInstructionSet), CPU \(run.cpu). "
                 out += "Command: `\(command)`.\n"
