@@ -114,7 +114,7 @@ public final class Communicator {
         try Communicator.check(MPI_Barrier(comm), "MPI_Barrier")
     }
 
-    /// A reduction of ``allreduce(_:_:)``.
+    /// A reduction of `allreduce`.
     public enum Reduction: Sendable {
         /// Elementwise sum.
         case sum

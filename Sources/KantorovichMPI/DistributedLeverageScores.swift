@@ -4,7 +4,7 @@ import SensitivitySampling
 /// Exact leverage scores of a matrix whose rows are spread over the ranks, by tall-skinny QR.
 ///
 /// `τ_i = ‖a_iᵀ R⁻¹‖²` with `R` from ``TallSkinnyQR``: each rank gets the scores of its own rows,
-/// and they equal the single-process ``LeverageScores/exact(_:)`` to round-off (the scores depend
+/// and they equal the single-process `LeverageScores/exact(_:)` to round-off (the scores depend
 /// on `R` only through the row space's metric `AᵀA = RᵀR`).
 public enum DistributedLeverageScores {
     /// The leverage scores of this rank's rows.

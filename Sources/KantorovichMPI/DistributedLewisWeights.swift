@@ -3,7 +3,7 @@ import SensitivitySampling
 
 /// ℓp Lewis weights of a matrix whose rows are spread over the ranks.
 ///
-/// The single-process fixed-point iteration of ``LewisWeights`` (Cohen–Peng, damped for
+/// The single-process fixed-point iteration of `LewisWeights` (Cohen–Peng, damped for
 /// `p ≥ 4`, over-relaxed for `p < 2`), with each iteration's quadratic forms
 /// `q_i = a_iᵀ (Aᵀ W^{1−2/p} A)⁻¹ a_i = ‖a_i R⁻¹‖²` from a ``TallSkinnyQR`` of the scaled rows
 /// `w_i^{1/2−1/p} a_i` — rows never move — and the residual's maximum reduced over the ranks, so

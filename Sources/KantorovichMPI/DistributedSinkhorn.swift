@@ -5,7 +5,7 @@ import OptimalTransport
 /// Log-domain Sinkhorn with an online cost, the source points spread over the ranks.
 ///
 /// Each rank holds a block of source points and all target points, and runs the single-process
-/// ``OnlineSinkhorn`` iteration on its block: the row log-sum-exps (and the row update) are
+/// `OnlineSinkhorn` iteration on its block: the row log-sum-exps (and the row update) are
 /// local; each column log-sum-exp is combined across the ranks by one allreduce of `m` values
 /// with a log-sum-exp reduction (a stable (maximum, sum) pair in one number), after which every
 /// rank holds the same target potentials. The marginal error and the dual value are summed over

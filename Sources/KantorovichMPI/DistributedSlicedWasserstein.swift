@@ -15,7 +15,7 @@ import SlicedWasserstein
 ///
 /// The weights are normalized and the clouds' means and covariance traces (the control variates'
 /// expectations) reduced over the ranks. With the same seed the result equals
-/// ``SlicedWasserstein/estimate(_:_:seed:fixedCoefficients:)`` on the gathered clouds to round-off.
+/// `SlicedWasserstein/estimate(_:_:seed:fixedCoefficients:)` on the gathered clouds to round-off.
 ///
 /// - Complexity: `O((n_r + m_r) d L)` for the projections and `O((n + m) L_r log)` for the sorts
 ///   on rank `r`. Rank `r` sends `8 (n_r + m_r)(L − L_r)` bytes in the transpose, plus

@@ -4,7 +4,7 @@ import OptimalTransport
 /// The result of a ``DistributedSinkhorn`` solve on one rank: the potentials of this rank's source
 /// points and of every target point, and the figures of the whole problem (the same on every rank).
 ///
-/// Potentials follow `P_ij = exp(η (x_i + y_j − C_ij) − 1)` as for ``OnlineTransportSolution``;
+/// Potentials follow `P_ij = exp(η (x_i + y_j − C_ij) − 1)` as for `OnlineTransportSolution`;
 /// points of zero mass get `−∞`.
 public struct DistributedTransportSolution: IterativeResult {
     /// The regularization, as given.
