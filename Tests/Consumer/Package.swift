@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "SlicedWasserstein", package: "kantorovich"),
                 .product(name: "SensitivitySampling", package: "kantorovich"),
                 .product(name: "GaussianProcessPDE", package: "kantorovich"),
+                .product(name: "KantorovichMPI", package: "kantorovich"),
             ]
         ),
     ],

@@ -3,6 +3,7 @@
 // build. Exits non-zero on a wrong answer.
 import Foundation
 import GaussianProcessPDE
+import KantorovichMPI
 import LinearAlgebra
 import OptimalTransport
 import SensitivitySampling
@@ -112,6 +113,19 @@ do {
     print(String(format: "figure exp: SIMD %.3f ns/element, libm %.3f ns/element, speed-up %.2f×",
                  simd * 1e9 / Double(input.count), libm * 1e9 / Double(input.count), libm / simd))
     print(String(format: "figure logsumexp-n2000 rows: %.1f µs, dgemv %.1f µs, ratio %.2f×", lse * 1e6, gemv * 1e6, lse / gemv))
+}
+
+// KantorovichMPI: a run of one rank (MPI starts as a singleton without mpirun); the tall-skinny
+// QR leverage scores equal the single-process ones.
+do {
+    var g = Xoshiro256StarStar(seed: 9)
+    let a = Matrix.randomNormal(rows: 300, columns: 4, using: &g)
+    let comm = try Communicator.world()
+    let distributed = try DistributedLeverageScores.exact(a, communicator: comm)
+    let single = try LeverageScores.exact(a)
+    check(comm.size == 1 && zip(distributed, single).allSatisfy { abs($0 - $1) <= 1e-12 * $1 },
+          "KantorovichMPI: leverage scores on one rank equal the single-process ones")
+    try Communicator.finalize()
 }
 
 print(failures == 0 ? "consumer check passed" : "consumer check: \(failures) failure(s)")
