@@ -11,7 +11,7 @@
 /// | ``DistributedLeverageScores`` | `8 (d² + 9)` | `8 d²` |
 /// | ``DistributedLewisWeights`` | `8 (d² + 10) + 8 (k + 1)(d² + 6)` for `k` iterations | `8 k d²` |
 /// | ``DistributedSlicedWasserstein`` | `8 (n_r + m_r)(L − L_r) + 8 (6 L_r + P + 2d + 18)` (+ `8 (n_r + 6)` per weighted cloud of `n_r` local points) | `8 (n + m) L (P − 1) / P²` |
-/// | ``DistributedSinkhorn`` | `8 m (k + 1) + 24 (k + s) + 64` for `k` iterations in `s` stages | `8 m` per iteration |
+/// | ``DistributedSinkhorn`` | `8 m (k + 1) + 24 (k + s) + 72` for `k` iterations in `s` stages | `8 m` per iteration |
 ///
 /// Bytes on the wire differ by the collective algorithm Open MPI picks: a ring allreduce moves
 /// about `2 (P − 1)/P` times its payload per rank, a binomial-tree gather moves the root's share
@@ -57,9 +57,9 @@ public enum CommunicationModel {
     /// against `m` target points, converged after `iterations` iterations in `stages`
     /// continuation stages: the setup (agreement, masses, cost extremes: 48); per row pass the
     /// error, mass and dual terms (24) — one per iteration and one more per stage, the pass that
-    /// accepts it; per column pass the column log-sum-exps `8 m`; the final pass's column sums and
-    /// totals `8 m + 16`.
+    /// accepts it; per column pass the column log-sum-exps `8 m`; the final pass's overflow check
+    /// (8), column sums and totals `8 m + 16`.
     public static func sinkhorn(targetPoints m: Int, iterations: Int, stages: Int) -> Int {
-        48 + 24 * (iterations + stages) + 8 * m * iterations + 8 * m + 16
+        48 + 24 * (iterations + stages) + 8 * m * iterations + 8 * m + 24
     }
 }

@@ -248,9 +248,9 @@ public final class Communicator {
         guard blocks.count == size else {
             throw DistributedError.shapeMismatch("allToAll needs one block per rank (\(size)), got \(blocks.count)")
         }
-        var sendCounts = try blocks.map { try Communicator.count($0.count, "allToAll") }
+        let sendCounts = try blocks.map { try Communicator.count($0.count, "allToAll") }
         var receiveCounts = [Int32](repeating: 0, count: size)
-        try sendCounts.withUnsafeMutableBufferPointer { s in
+        try sendCounts.withUnsafeBufferPointer { s in
             try receiveCounts.withUnsafeMutableBufferPointer { r in
                 try Communicator.check(MPI_Alltoall(s.baseAddress, 1, kmpi_int(), r.baseAddress, 1, kmpi_int(), comm), "MPI_Alltoall")
             }
@@ -275,7 +275,6 @@ public final class Communicator {
             }
         }
         bytesSent += 8 * (size + blocks.enumerated().reduce(0) { $0 + ($1.offset == rank ? 0 : $1.element.count) })
-        sendCounts.removeAll()
         return (0..<size).map { k in Array(out[Int(receiveDisplacements[k])..<Int(receiveDisplacements[k] + receiveCounts[k])]) }
     }
 

@@ -132,7 +132,14 @@ public struct DistributedCoreset: Sendable {
             try DistributedLeverageScores.validate(augmented, noZeroRows: false, communicator: comm)
             scores = [Double](repeating: 1, count: a.rows)
         }
-        let q = try comm.agree(routine) { try Sampler.probabilities(scores: scores, expectedSize: m, reductions: comm.reductions) }
+        // Local checks first (made collective); the global threshold's own checks then see the
+        // same totals on every rank, so they throw on every rank alike.
+        try comm.agree(routine) {
+            if let bad = scores.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+                throw SensitivitySamplingError.invalidParameter(name: "scores[\(bad)]", value: scores[bad], requirement: "must be finite and ≥ 0")
+            }
+        }
+        let q = try Sampler.probabilities(scores: scores, expectedSize: m, reductions: comm.reductions)
         var stream = Xoshiro256StarStar(seed: seed, stream: comm.rank)
         let sample = Sampler.draw(probabilities: q, p: p, using: &stream)
         let counts = try comm.allgather([Double(a.rows)]).map { Int($0[0]) }
@@ -142,27 +149,40 @@ public struct DistributedCoreset: Sendable {
         for (k, i) in sample.indices.enumerated() {
             rows.append(entries: (0..<d).map { a[i, $0] }, target: b[i], weight: 1 / sample.probabilities[k], index: offset + i)
         }
-        // Merge up a binary tree of ranks, reducing any merge above maxRows.
+        // Merge up a binary tree of ranks, reducing any merge above maxRows. A reduce that fails
+        // (a rank-deficient merged sample) sends a failure mark up instead of rows, so no parent
+        // waits for rows that never come; the agreement after the tree makes it collective.
         var reductions = 0
         var step = 1
+        var failure: (any Error)?
+        var sent = false
+        func reduceIfNeeded() {
+            guard failure == nil, let cap = maxRows, rows.count > cap else { return }
+            do {
+                rows = try reduce(rows, to: Double(cap) / 2, using: &stream)
+                reductions += 1
+            } catch { failure = error }
+        }
         while step < comm.size {
             if comm.rank % (2 * step) == step {
-                try comm.send(rows.payload, to: comm.rank - step)
-                return nil
+                try comm.send(failure == nil ? [0] + rows.payload : [1], to: comm.rank - step)
+                sent = true
+                break
             }
             if comm.rank + step < comm.size {
-                rows.payload += try comm.receive(from: comm.rank + step)
-                if let cap = maxRows, rows.count > cap {
-                    rows = try reduce(rows, to: Double(cap) / 2, using: &stream)
-                    reductions += 1
+                let message = try comm.receive(from: comm.rank + step)
+                if message.first != 0 {
+                    failure = failure ?? DistributedError.peerFailed(rank: comm.rank + step, routine: routine)
+                } else if failure == nil {
+                    rows.payload += message.dropFirst()
+                    reduceIfNeeded()
                 }
             }
             step *= 2
         }
-        if let cap = maxRows, rows.count > cap {
-            rows = try reduce(rows, to: Double(cap) / 2, using: &stream)
-            reductions += 1
-        }
+        if comm.rank == 0 { reduceIfNeeded() }
+        try comm.agree(routine) { if let failure { throw failure } }
+        guard !sent else { return nil }
         return Coreset(rows: rows.matrix, targets: rows.targets, powerWeights: rows.weights, indices: rows.indices,
                        expectedSize: m, reductions: reductions)
     }

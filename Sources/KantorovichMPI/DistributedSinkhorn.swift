@@ -17,7 +17,8 @@ import OptimalTransport
 /// the ranks in one scan of the cost blocks before the iteration.
 ///
 /// - Complexity: per iteration, two passes of `n_r m` exponentials on rank `r`; each rank sends
-///   `8 (m + 3)` bytes (the column allreduce and the error, mass and dual terms).
+///   `8 (m + 3)` bytes (the column allreduce and the error, mass and dual terms); see
+///   ``CommunicationModel/sinkhorn(targetPoints:iterations:stages:)`` for the whole call.
 public struct DistributedSinkhorn: Sendable {
     /// The single-process solver's options (regularization, tolerances, continuation, block
     /// rows, threads).

@@ -286,7 +286,9 @@ package final class OnlineIterate {
     /// blocks; both reduced over the shards.
     /// - Throws: `.nonFiniteResult` when the potentials or the plan overflow.
     package func finalPass(eta: Double, reductions: Reductions) throws -> (cost: Double, marginalError: Double) {
-        guard x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
+        // Decided over all shards, so that every shard throws or none does.
+        let overflowed = try reductions.maximum(x.allSatisfy(\.isFinite) && y.allSatisfy(\.isFinite) ? 0 : 1)
+        guard overflowed == 0 else {
             throw OptimalTransportError.nonFiniteResult("the potentials overflowed (η = \(eta))")
         }
         // ⟨C, P⟩ and the marginal error of the returned iterate, in one more pass.
