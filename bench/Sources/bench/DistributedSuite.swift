@@ -10,7 +10,8 @@ import SlicedWasserstein
 /// and takes its block of rows; the distributed call is timed between barriers (seconds = the
 /// slowest rank), then rank 0 runs the single-process routine on the whole data while the others
 /// wait. One record per case and method: `distributed` (`error` = relative difference from the
-/// single-process result; `extra.bytesSentPerRank` = the largest payload any rank sent,
+/// single-process result — for the coreset, the excess of its solution's objective over the full
+/// optimum; `extra.bytesSentPerRank` = the largest payload any rank sent,
 /// `extra.bytesModelDeviation` = the largest |measured / model − 1| over the ranks) and
 /// `single-process`. With more ranks than cores (`--oversubscribe`) ranks share cores: the
 /// seconds then measure correctness and communication, not speed-up.
@@ -23,6 +24,7 @@ enum DistributedSuite {
         let quick = context.quick
         try leverage(&context, comm, n: quick ? 20_000 : 1_000_000, d: 20)
         try lewis(&context, comm, n: quick ? 20_000 : 1_000_000, d: 20)
+        try coreset(&context, comm, n: quick ? 20_000 : 200_000, d: 20, size: quick ? 600 : 3_000, cap: quick ? 500 : 2_000)
         try sliced(&context, comm, n: quick ? 5_000 : 200_000, d: 20, L: quick ? 64 : 256)
         try sinkhorn(&context, comm, n: quick ? 2_000 : 20_000)
     }
@@ -131,6 +133,49 @@ enum DistributedSuite {
                    modelBytes: CommunicationModel.lewisWeights(columns: d, iterations: measured.result.iterations),
                    referenceSeconds: reference.seconds, referenceIterations: reference.iterations,
                    extra: ["n": .integer(n), "d": .integer(d), "p": .number(1), "referenceConverged": .bool(reference.converged)])
+        }
+        try comm.barrier()
+    }
+
+    /// ℓ1 regression on a Lewis-weight coreset sampled by every rank from its rows, merged up a
+    /// tree with merges above `cap` rows reduced, solved on rank 0. `error` = the coreset
+    /// solution's full ℓ1 objective over the full regression's optimum, minus 1; the single-process
+    /// record is the full regression on rank 0.
+    static func coreset(_ context: inout BenchContext, _ comm: Communicator, n: Int, d: Int, size: Int, cap: Int) throws {
+        let caseName = "coreset-lewis-p1-n\(n)-d\(d)"
+        Progress.log("distributed: \(caseName)")
+        let a = tallMatrix(n: n, d: d, seed: context.seed &+ 24)
+        var g = Xoshiro256StarStar(seed: context.seed &+ 25)
+        let truth = (0..<d).map { _ in g.nextStandardNormal() }
+        let ax = try a.multiplied(by: truth)
+        // Heavy-tailed noise: a Cauchy-like ratio of normals, where ℓ1 regression is the right fit.
+        let b = (0..<n).map { ax[$0] + g.nextStandardNormal() / max(abs(g.nextStandardNormal()), 0.05) }
+        let (local, rows) = try block(a, comm)
+        let sampler = DistributedCoreset(scheme: .lewis, p: 1, maxRows: cap)
+        let measured = try measure(comm, model: { _ in 0 }) {
+            try sampler.regression(local, targets: Array(b[rows]), expectedSize: Double(size), seed: context.seed &+ 26,
+                                   solver: LpRegression(p: 1, maxIterations: 5_000), communicator: comm)
+        }
+        var table = Table("\(caseName): ℓ1 regression on a Lewis coreset of expected size \(size), merges above \(cap) rows reduced, \(comm.size) ranks",
+                          ["method", "iterations", "seconds", "objective ratio − 1", "bytes/rank (max)", "coreset rows", "converged"])
+        if comm.rank == 0 {
+            let full = try LpRegression(p: 1, maxIterations: 5_000).solve(a, b)
+            let fitted = try a.multiplied(by: measured.result.solution)
+            let objective = (0..<n).reduce(0.0) { $0 + abs(fitted[$1] - b[$1]) }
+            let excess = objective / full.objective - 1
+            let r = measured.result
+            context.add(Record(suite: "distributed", caseName: caseName, method: "distributed", iterations: nil, seconds: measured.seconds,
+                               error: excess, value: objective, baseline: "single-process", converged: r.converged,
+                               extra: ["ranks": .integer(comm.size), "bytesSentPerRank": .integer(measured.largestBytes),
+                                       "coresetRows": .integer(r.coresetRows), "expectedSize": .integer(size), "maxRows": .integer(cap),
+                                       "n": .integer(n), "d": .integer(d)]))
+            context.add(Record(suite: "distributed", caseName: caseName, method: "single-process", iterations: full.iterations,
+                               seconds: full.seconds, error: 0, value: full.objective, baseline: nil, converged: full.converged,
+                               extra: ["ranks": .integer(1)]))
+            table.add(["distributed", "—", Fmt.seconds(measured.seconds), Fmt.sci(excess), String(measured.largestBytes), String(r.coresetRows),
+                       r.converged ? "yes" : "no"])
+            table.add(["single-process", String(full.iterations), Fmt.seconds(full.seconds), "0", "—", String(n), full.converged ? "yes" : "no"])
+            table.print()
         }
         try comm.barrier()
     }
