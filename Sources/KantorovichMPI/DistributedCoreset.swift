@@ -191,8 +191,10 @@ public struct DistributedCoreset: Sendable {
     /// `size` expected rows, weights divided by the inclusion probabilities.
     private func reduce(_ rows: Weighted, to size: Double, using stream: inout Xoshiro256StarStar) throws -> Weighted {
         let n = rows.count, d = rows.width
+        let weights = rows.weights, targets = rows.targets, indices = rows.indices
+        let factors = weights.map { Foundation.pow($0, 1 / p) }
         let scaled = Matrix(rows: n, columns: d + 1) { i, j in
-            Foundation.pow(rows.weights[i], 1 / p) * (j < d ? rows.payload[i * (d + 3) + j] : rows.targets[i])
+            factors[i] * (j < d ? rows.payload[i * (d + 3) + j] : targets[i])
         }
         let scores: [Double]
         switch scheme {
@@ -204,15 +206,15 @@ public struct DistributedCoreset: Sendable {
         let kept = Sampler.draw(probabilities: q, p: p, using: &stream)
         var out = Weighted(width: d)
         for (k, i) in kept.indices.enumerated() {
-            out.append(entries: Array(rows.payload[(i * (d + 3))..<(i * (d + 3) + d)]), target: rows.targets[i],
-                       weight: rows.weights[i] / kept.probabilities[k], index: rows.indices[i])
+            out.append(entries: Array(rows.payload[(i * (d + 3))..<(i * (d + 3) + d)]), target: targets[i],
+                       weight: weights[i] / kept.probabilities[k], index: indices[i])
         }
         return out
     }
 }
 
 /// Weighted rows packed for messages: per row its `width` entries, its target, its power weight
-/// and its global index.
+/// and its global index. The column views below are built on each access: read them once.
 private struct Weighted {
     let width: Int
     var payload: [Double] = []

@@ -31,6 +31,7 @@ Communicator.run { comm in
     try checks.lewis()
     try checks.coreset()
     try checks.sliced()
+    try checks.slicedFewDirections()
     try checks.sinkhorn()
     try checks.collectiveErrors()
     try checks.hostileInputs()
@@ -187,6 +188,16 @@ struct Checks {
                 expect(Checks.relative(estimate.coefficients, reference.coefficients) <= 1e-9, "sliced \(name) \(control) coefficients")
             }
         }
+    }
+
+    /// Fewer directions than ranks: some ranks own none.
+    mutating func slicedFewDirections() throws {
+        var g = Xoshiro256StarStar(seed: 18)
+        let x = Matrix.randomNormal(rows: 90, columns: 4, using: &g), y = Matrix.randomNormal(rows: 70, columns: 4, using: &g)
+        let options = SlicedWasserstein(projections: 3, p: 2, controlVariate: .upper, threads: 1)
+        let reference = try options.estimate(try EmpiricalMeasure(points: x), try EmpiricalMeasure(points: y), seed: 4)
+        let estimate = try DistributedSlicedWasserstein(options).estimate(source: try block(x).0, target: try block(y).0, seed: 4, communicator: comm)
+        expect(abs(estimate.powered - reference.powered) <= 1e-12 * abs(reference.powered), "sliced with 3 directions on \(comm.size) ranks")
     }
 
     mutating func sinkhorn() throws {
