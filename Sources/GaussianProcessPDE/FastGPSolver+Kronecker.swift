@@ -10,7 +10,7 @@ extension FastGPSolver {
         let dims = grids.map(\.count)
         let data = try GridData(problem, grids)
         let (f, g) = (data.source, data.boundaryData)
-        var kernels = try options.startingKernels(grids: grids, data: data)
+        var kernels = try lineKernels(problem, grids, data) ?? options.startingKernels(grids: grids, data: data)
         var model = try KroneckerModel(problem: problem, grids: grids, kernels: kernels, options: options, source: f, boundaryData: g)
         model.maxCGIterations = linearIterationCap
         let steps = problem.pde.isLinear ? 1 : gaussNewtonIterations

@@ -20,16 +20,8 @@ extension KroneckerModel {
             let grad = gradient(c, e)
             let np = linear ? nil : e.u.map(pde.nonlinearDerivative)
             let op = ClosureOperator(dimension: total) { [self] x, y in
-                let v = Array(x)
-                let jj: [Double]
-                if np == nil && metric == .euclidean {
-                    jj = applyM(KroneckerModel.applyEach(lowerGrams, transposed: false, dims, applyM(v)), transposed: true)
-                } else {
-                    let jv = applyJ(v, np, transposed: false)
-                    jj = applyJ(metric == .euclidean ? jv : applyMetric(jv), np, transposed: true)
-                }
-                let ww = applyWT(applyW(v))
-                for i in 0..<total { y[i] = v[i] + tau2 * jj[i] + rho * ww[i] }
+                let r = applySystem(Array(x), np)
+                for i in 0..<total { y[i] = r[i] }
             }
             let cg = ConjugateGradient(tolerance: cgTolerance, maxIterations: maxCGIterations)
             let r: ConjugateGradient.Result
@@ -70,6 +62,19 @@ extension KroneckerModel {
             : Convergence(converged: false, iterations: taken, criterion: lastDecrease, tolerance: KroneckerModel.gaussNewtonTolerance,
                           criterionName: "Gauss–Newton relative decrease")
         return (c, e)
+    }
+
+    /// The Gauss–Newton matrix `(I + τ₂JᵀJ + ρWᵀW) v`, with `N'(U)` for a nonlinear PDE.
+    func applySystem(_ v: [Double], _ np: [Double]?) -> [Double] {
+        let jj: [Double]
+        if np == nil && metric == .euclidean {
+            jj = applyM(KroneckerModel.applyEach(lowerGrams, transposed: false, dims, applyM(v)), transposed: true)
+        } else {
+            let jv = applyJ(v, np, transposed: false)
+            jj = applyJ(metric == .euclidean ? jv : applyMetric(jv), np, transposed: true)
+        }
+        let ww = applyWT(applyW(v))
+        return (0..<total).map { v[$0] + tau2 * jj[$0] + rho * ww[$0] }
     }
 
     /// Whitened coordinates whose posterior mean at the grid fits given values: for each `ε`, the

@@ -11,12 +11,14 @@ extension KroneckerModel {
     /// rows suffice.
     func applyLinearInverse(_ x: [Double]) -> [Double] {
         var (zr, zi) = transform(x, nil, inverse: false)
+        let projected = deflation == nil ? nil : zr
         for i in 0..<total { zr[i] *= inverseDiagonal[i] }
         if zi != nil { for i in 0..<total { zi![i] *= inverseDiagonal[i] } }
         let t = capacitance.solveUnchecked(faces.rows(basisRowFactors, zr, zi).re)
         let (ar, ai) = faces.adjoint(basisRowFactors, t)
         for i in 0..<total { zr[i] -= inverseDiagonal[i] * ar[i] }
         if let ai { for i in 0..<total { zi![i] -= inverseDiagonal[i] * ai[i] } }
+        if let deflation, let projected { deflation.correct(projected, into: &zr) }
         return transform(zr, zi, inverse: true).0
     }
 

@@ -16,7 +16,9 @@ import LinearAlgebra
 /// `(I + τ₂ JᵀJ + ρ WᵀW) δ = −∇` is solved by conjugate gradients preconditioned with the exact
 /// inverse of `I + τ₂ M Σ̃ M + ρ WᵀW`, where `Σ̃` replaces `LᵀL` by its diagonal in the per-axis
 /// eigenbases: that inverse is diagonal in `⊗V_k` up to the rank-`n_b` boundary term, which
-/// Woodbury handles with an `n_b × n_b` capacitance matrix. With `.spectral` the residual is
+/// Woodbury handles with an `n_b × n_b` capacitance matrix; in two dimensions with real eigenbases
+/// a coarse-space correction (`OutlierDeflation`) removes the tiny eigenvalues that the per-axis
+/// non-commutativity leaves in that preconditioned system. With `.spectral` the residual is
 /// measured in that metric instead and linear problems are solved by the preconditioner alone.
 public final class KroneckerModel {
     let axes: [AxisFactor]
@@ -35,6 +37,8 @@ public final class KroneckerModel {
     let metricWeights: [Double]
     let metric: ResidualMetric
     let capacitance: Cholesky
+    /// The coarse space added to the Euclidean preconditioner in two dimensions (nil elsewhere).
+    let deflation: OutlierDeflation?
     /// The boundary as disjoint faces, and the factors whose boundary rows the solver needs:
     /// `E_k` (values at the grid) and `R_k = E_k V_k` (values of the eigenbasis functions).
     let faces: BoundaryFaces
@@ -107,6 +111,8 @@ public final class KroneckerModel {
         valueFactors = axes.map { ComplexFactor(re: $0.values, im: nil) }
         basisRowFactors = axes.map { ComplexFactor(re: $0.rowsReal, im: $0.rowsImaginary) }
         capacitance = try KroneckerModel.capacitance(axes: axes, dims: dims, inverseDiagonal: inverseDiagonal, boundary: boundaryMulti, rho: rho)
+        deflation = metric == .euclidean
+            ? try OutlierDeflation.make(axes: axes, dims: dims, tau2: tau2, rho: rho, boundary: boundaryMulti) : nil
     }
 
     /// Flat indices (last axis fastest) and multi-indices of the grid points with some index at
