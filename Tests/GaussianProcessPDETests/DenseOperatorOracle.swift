@@ -30,7 +30,7 @@ enum DenseOperatorOracle {
             for j in 0..<x.count {
                 var s = 0.0
                 for (k, wk) in w.enumerated() where wk != 0 {
-                    s += wk * (try kernel.value(x[i] + Double(k - 3) * h - x[j]))
+                    s += wk * (kernel.value(x[i] + Double(k - 3) * h - x[j]))
                 }
                 out[i, j] = s
             }
