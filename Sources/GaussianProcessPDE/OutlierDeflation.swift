@@ -47,9 +47,10 @@ struct OutlierDeflation {
     var dimension: Int { u0.columns * n1 + complement.columns * u1.columns }
 
     /// The coarse space of a two-dimensional model with real eigenbases, or nil when there is
-    /// nothing to deflate (no outliers, another dimension, a complex basis, or an eigenvalue sum
-    /// of zero).
-    /// - Throws: `.indefiniteGram` when the coarse matrix cannot be factored.
+    /// nothing to deflate (no outliers, another dimension, a complex basis), when the space would
+    /// exceed ``maxDimension``, when an eigenvalue sum is within 1e-10 of zero relative to the
+    /// largest, or when its matrix does not factor.
+    /// - Throws: only what the per-axis products and eigendecompositions throw (non-finite input).
     static func make(axes: [AxisFactor], dims: [Int], tau2: Double, rho: Double, boundary: [[Int]]) throws -> OutlierDeflation? {
         guard dims.count == 2, axes.allSatisfy({ $0.basisImaginary == nil }) else { return nil }
         let (u0, h0) = try outliers(axes[0]), (u1, h1) = try outliers(axes[1])
@@ -57,23 +58,26 @@ struct OutlierDeflation {
         let (n0, n1) = (dims[0], dims[1])
         guard u0.columns * n1 + (n0 - u0.columns) * u1.columns <= maxDimension else { return nil }
         let (a0, a1) = (axes[0], axes[1])
+        // The scaling needs every eigenvalue sum well away from zero (relative to the largest).
+        let largest = (a0.eigenReal.map { abs(a0.coefficient * $0) }.max() ?? 0) + (a1.eigenReal.map { abs(a1.coefficient * $0) }.max() ?? 0)
+        guard largest.isFinite, largest > 0 else { return nil }
         var inverseEigen = Matrix(rows: n0, columns: n1)
         for j in 0..<n1 {
             for i in 0..<n0 {
                 let lambda = a0.coefficient * a0.eigenReal[i] + a1.coefficient * a1.eigenReal[j]
-                guard lambda != 0, lambda.isFinite else { return nil }
+                guard abs(lambda) > 1e-10 * largest else { return nil }
                 inverseEigen[i, j] = 1 / lambda
             }
         }
         let complement = try orthogonalComplement(u0)
         let e = try coarseMatrix(u0: u0, u1: u1, h0: h0, h1: h1, q: complement, inverseEigen: inverseEigen,
                                  r0: a0.rowsReal, r1: a1.rowsReal, tau2: tau2, rho: rho, boundary: boundary)
+        // The coarse space only accelerates CG: when its matrix does not factor (or is not finite),
+        // the spectral preconditioner works alone and the linear solves' reports say how CG ended.
+        let scale = (0..<e.rows).map { e[$0, $0] }.max() ?? 0
+        guard scale.isFinite, scale > 0, e.elements.allSatisfy(\.isFinite) else { return nil }
         let factor: Cholesky
-        do {
-            factor = try Cholesky(e, jitter: CholeskyJitter(initial: 1e-14 * (0..<e.rows).map { e[$0, $0] }.max()!, growth: 10, maxAttempts: 4))
-        } catch {
-            throw GaussianProcessPDEError.indefiniteGram("coarse space of the Gauss–Newton preconditioner (\(e.rows) vectors): \(error)")
-        }
+        do { factor = try Cholesky(e, jitter: CholeskyJitter(initial: 1e-14 * scale, growth: 10, maxAttempts: 4)) } catch { return nil }
         return OutlierDeflation(n0: n0, n1: n1, u0: u0, u1: u1, complement: complement, inverseEigen: inverseEigen, coarse: factor)
     }
 
