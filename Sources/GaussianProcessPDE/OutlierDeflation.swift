@@ -48,8 +48,8 @@ struct OutlierDeflation {
 
     /// The coarse space of a two-dimensional model with real eigenbases, or nil when there is
     /// nothing to deflate (no outliers, another dimension, a complex basis), when the space would
-    /// exceed ``maxDimension``, when an eigenvalue sum is within 1e-10 of zero relative to the
-    /// largest, or when its matrix does not factor.
+    /// exceed ``maxDimension``, when an eigenvalue sum is zero, or when its matrix is not finite or
+    /// does not factor.
     /// - Throws: only what the per-axis products and eigendecompositions throw (non-finite input).
     static func make(axes: [AxisFactor], dims: [Int], tau2: Double, rho: Double, boundary: [[Int]]) throws -> OutlierDeflation? {
         guard dims.count == 2, axes.allSatisfy({ $0.basisImaginary == nil }) else { return nil }
@@ -58,14 +58,13 @@ struct OutlierDeflation {
         let (n0, n1) = (dims[0], dims[1])
         guard u0.columns * n1 + (n0 - u0.columns) * u1.columns <= maxDimension else { return nil }
         let (a0, a1) = (axes[0], axes[1])
-        // The scaling needs every eigenvalue sum well away from zero (relative to the largest).
-        let largest = (a0.eigenReal.map { abs(a0.coefficient * $0) }.max() ?? 0) + (a1.eigenReal.map { abs(a1.coefficient * $0) }.max() ?? 0)
-        guard largest.isFinite, largest > 0 else { return nil }
+        // The scaling needs every eigenvalue sum nonzero. Sums near zero (eigenvalues of either
+        // sign near zero cancel) give large but harmless entries: the coarse matrix is checked below.
         var inverseEigen = Matrix(rows: n0, columns: n1)
         for j in 0..<n1 {
             for i in 0..<n0 {
                 let lambda = a0.coefficient * a0.eigenReal[i] + a1.coefficient * a1.eigenReal[j]
-                guard abs(lambda) > 1e-10 * largest else { return nil }
+                guard lambda != 0, (1 / lambda).isFinite else { return nil }
                 inverseEigen[i, j] = 1 / lambda
             }
         }

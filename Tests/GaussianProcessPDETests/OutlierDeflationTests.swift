@@ -50,4 +50,17 @@ final class OutlierDeflationTests: XCTestCase {
         let norm = { (v: [Double]) in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         XCTAssertLessThan(norm(g) / norm(g0), 1e-8)
     }
+
+    /// u = sin(20x) sin(20y) on [0, 2π]², 100² (the quick bench's 2-D case): eigenvalue sums come
+    /// close to zero here, which must not switch the coarse space off.
+    func testProductCaseKeepsItsCoarseSpace() throws {
+        let problem = try PDEProblem(name: "product", pde: .poisson, domain: [0...(2 * .pi), 0...(2 * .pi)],
+                                     solution: { sin(20 * $0[0]) * sin(20 * $0[1]) }, source: { -800 * sin(20 * $0[0]) * sin(20 * $0[1]) })
+        var solver = FastGPSolver(options: GPPDEOptions(frequencyScale: 5))
+        solver.linearIterationCap = 1000
+        let s = try solver.solve(problem, gridSize: 100)
+        XCTAssertTrue(s.converged)
+        XCTAssertEqual(s.linearSolves.unconverged, 0)
+        XCTAssertLessThan(s.linearSolves.iterations, 300)
+    }
 }
