@@ -53,7 +53,22 @@ final class SinkhornEngine {
     var absorptions = 0
     var logDomainIterations = 0
 
+    /// Anderson acceleration of the column potential (`step(extrapolatingAbove:)`), when on.
+    private(set) var mixer: AndersonMixer?
+    /// The column potential the next accelerated step starts from.
+    private var mixPoint: [Double]?
+    /// The plain step's column potential, while the current one is an extrapolation.
+    private var plainImage: [Double]?
+    /// The accelerated run's plain iterate of largest dual value: potentials, error and dual.
+    private var bestPlain: (x: [Double], y: [Double], error: Double, dual: Double)?
+    /// Plain steps still to run before extrapolating again.
+    private var cooldown = 0
+
     static let bound = 50.0
+    /// Relative loss of dual value (round-off allowance) at which an accelerated step is undone.
+    static let dualSlack = 1e-13
+    /// Plain steps after an undone extrapolation before the next one.
+    static let cooldownSteps = 10
 
     init(dual: EntropicDual, logDomainOnly: Bool, threads: Int) {
         self.dual = dual
@@ -97,6 +112,85 @@ final class SinkhornEngine {
         kernelValid = false
         lseValid = false
         if !logDomainOnly { rebuildKernel() }
+        // New potentials begin a new trajectory: the acceleration's history does not carry over.
+        mixer?.reset()
+        mixPoint = nil
+        plainImage = nil
+        bestPlain = nil
+        cooldown = 0
+    }
+
+    /// Turns Anderson acceleration on for `step(extrapolatingAbove:)` (no-op when already on).
+    func accelerate(depth: Int) {
+        if mixer == nil { mixer = AndersonMixer(depth: depth) }
+    }
+
+
+    /// Restarts of the acceleration's window so far.
+    var andersonRestarts: Int { mixer?.restarts ?? 0 }
+
+    /// One iteration and the L1 marginal error and dual value of its plain step; with acceleration
+    /// on, the column potential is then extrapolated unless that error is at most `threshold` (or
+    /// not finite). When `extrapolated`, the current plan pairs `x` with a `y` it was not computed
+    /// from: the figures returned are the plain step's, and the current plan must not be tested
+    /// for convergence (`settle()` returns to the plain step).
+    func step(extrapolatingAbove threshold: Double) -> (error: Double, dual: Double, extrapolated: Bool) {
+        let fromExtrapolation = plainImage != nil
+        let origin = mixPoint ?? columnPotential()
+        plainStep()
+        plainImage = nil
+        let plain = check()
+        guard var active = mixer else {
+            mixPoint = nil
+            return (plain.error, plain.dual, false)
+        }
+        // Plain steps never lower the dual value (block-coordinate ascent); an extrapolation
+        // may. A step from an extrapolated point that ends below the best plain iterate's dual
+        // value returns to that iterate, restarts the window and runs `cooldownSteps` plain steps
+        // before extrapolating again: the run never falls behind its best plain iterate, and
+        // between two rejections it makes at least that many plain steps of progress.
+        if fromExtrapolation, let best = bestPlain, !(plain.dual >= best.dual - SinkhornEngine.dualSlack * max(1, abs(best.dual))) {
+            start(x: best.x, y: best.y)
+            active.reset()
+            active.noteRejection()
+            mixer = active
+            bestPlain = best
+            mixPoint = best.y
+            cooldown = SinkhornEngine.cooldownSteps
+            return (best.error, best.dual, false)
+        }
+        let image = columnPotential()
+        if plain.dual.isFinite && !(plain.dual <= bestPlain?.dual ?? -.infinity) {
+            bestPlain = (potentials().0, image, plain.error, plain.dual)
+        }
+        mixPoint = image
+        if cooldown > 0 {
+            cooldown -= 1
+            return (plain.error, plain.dual, false)
+        }
+        guard plain.error > threshold, plain.error.isFinite else {
+            return (plain.error, plain.dual, false)
+        }
+        var next = active.next(point: origin, image: image).point
+        mixer = active
+        // T commutes with adding a constant to y (x absorbs it), so the extrapolation is free to
+        // drift along constants; left alone, x and y grow in opposite directions until
+        // x_i + y_j − C_ij cancels catastrophically. Keep the plain step's weighted mean.
+        var shift = 0.0
+        for j in 0..<m { shift += c[j] * (image[j] - next[j]) }
+        for j in 0..<m { next[j] += shift }
+        setColumnPotential(next)
+        mixPoint = next
+        plainImage = image
+        return (plain.error, plain.dual, true)
+    }
+
+    /// Undoes a pending extrapolation (the plan is then the last plain step's).
+    func settle() {
+        guard let image = plainImage else { return }
+        setColumnPotential(image)
+        mixPoint = image
+        plainImage = nil
     }
 
     /// Current potentials `(x, y)`.
@@ -104,6 +198,62 @@ final class SinkhornEngine {
         if logDomainOnly || !kernelValid { return (xBar, yBar) }
         let lu = VectorMath.log(u), lv = VectorMath.log(v)
         return ((0..<n).map { xBar[$0] + epsilon * lu[$0] }, (0..<m).map { yBar[$0] + epsilon * lv[$0] })
+    }
+
+    /// The current column potential `y` (what an accelerated iteration extrapolates).
+    func columnPotential() -> [Double] {
+        if logDomainOnly || !kernelValid { return yBar }
+        let lv = VectorMath.log(v)
+        return (0..<m).map { yBar[$0] + epsilon * lv[$0] }
+    }
+
+    /// Replaces the column potential by `y` (finite), keeping the row potential, and brings the
+    /// cached products and the column error up to date, so that `check()` and `step()` see the
+    /// plan `P(x, y)`. In kernel form `v = e^{η(y − ȳ)}`; a `v` outside `[e^−B, e^B]` is absorbed.
+    func setColumnPotential(_ y: [Double]) {
+        if logDomainOnly || !kernelValid {
+            // lseColumns is the column reduction of the current x: the column sums of P(x, y)
+            // are e^{η y_j − 1 + lseColumns_j}.
+            yBar = y
+            var colErr = 0.0
+            for j in 0..<m { colErr += abs(Foundation.exp(eta * yBar[j] - 1 + lseColumns[j]) - c[j]) }
+            columnError = colErr
+            lseValid = false
+            return
+        }
+        let limit = Foundation.exp(SinkhornEngine.bound)
+        var healthy = true
+        for j in 0..<m {
+            let vj = Foundation.exp(eta * (y[j] - yBar[j]))
+            v[j] = vj
+            if !(vj > 1 / limit && vj < limit) { healthy = false }
+        }
+        if !healthy {
+            // Fold everything into the potentials: x from u, y as given.
+            let lu = VectorMath.log(u)
+            for i in 0..<n { xBar[i] += epsilon * lu[i] }
+            yBar = y
+            for i in 0..<n { u[i] = 1 }
+            for j in 0..<m { v[j] = 1 }
+            rebuildKernel()
+            absorptions += 1
+            if !kernelHealthy() {
+                logDomainStep()
+                rebuildKernel()
+            }
+            return
+        }
+        var colErr = 0.0
+        for j in 0..<m { colErr += abs(v[j] * ktu[j] - c[j]) }
+        columnError = colErr
+        gemv(transpose: false)
+        if !kernelHealthy() {
+            absorb()
+            if !kernelHealthy() {
+                logDomainStep()
+                rebuildKernel()
+            }
+        }
     }
 
     /// L1 marginal error and dual value of the current plan (unit-mass problem).
@@ -133,8 +283,14 @@ final class SinkhornEngine {
         return (rowError + columnError, -epsilon * planMass + rx + cy)
     }
 
-    /// One full iteration (row update, then column update).
+    /// One full iteration (row update, then column update), never extrapolated.
     func step() {
+        mixPoint = nil
+        plainImage = nil
+        plainStep()
+    }
+
+    func plainStep() {
         if logDomainOnly || !kernelValid {
             logDomainStep()
             if !logDomainOnly { rebuildKernel() }
@@ -195,7 +351,8 @@ final class SinkhornEngine {
         absorptions += 1
     }
 
-    /// `K = P(x̄, ȳ)` and `K v` for `v = 1`; sets the column error of the absorbed plan.
+    /// `K = P(x̄, ȳ)`, `K v` for `v = 1` and `Kᵀu` for `u = 1` (the scalings are 1 whenever the
+    /// kernel is rebuilt); sets the column error of the absorbed plan.
     func rebuildKernel() {
         var colSums = [Double](repeating: 0, count: m)
         kernel.withUnsafeMutableBufferPointer { kb in
@@ -208,6 +365,8 @@ final class SinkhornEngine {
         var colErr = 0.0
         for j in 0..<m { colErr += abs(colSums[j] - c[j]) }
         columnError = colErr
+        // u = 1 here, so the column sums are Kᵀu.
+        ktu = colSums
         kernelValid = true
         lseValid = false
     }

@@ -43,6 +43,9 @@ public struct SolverEvents: Sendable, Equatable {
     public var stalls = 0
     /// Times SNS rebuilt its plan from the potentials.
     public var planRefreshes = 0
+    /// Times Sinkhorn's Anderson acceleration restarted its window (an extrapolated point whose
+    /// residual grew, or nearly dependent residual differences).
+    public var andersonRestarts = 0
 
     /// No events.
     public init() {}

@@ -25,6 +25,9 @@ enum SinkhornSuite {
 
         func methods(tolerance: Double, warmUp: Int = 20, extra: [Method] = []) -> [Method] {
             [Method(name: "sinkhorn") { try Sinkhorn(regularization: .eta(eta), tolerance: tolerance, maxIterations: cap, threads: threads).solve($0) },
+             Method(name: "sinkhorn-plain") {
+                 try Sinkhorn(regularization: .eta(eta), tolerance: tolerance, maxIterations: cap, acceleration: .none, threads: threads).solve($0)
+             },
              Method(name: "sns") { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: tolerance, warmUpIterations: warmUp, threads: threads).solve($0) },
              Method(name: "sns-newton-only") { try SinkhornNewtonSparse(regularization: .eta(eta), tolerance: tolerance, warmUpIterations: warmUp, interleaveSinkhorn: false, threads: threads).solve($0) },
              Method(name: "sns-fixed-lambda") {
