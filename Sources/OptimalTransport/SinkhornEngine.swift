@@ -59,14 +59,17 @@ final class SinkhornEngine {
     private var mixPoint: [Double]?
     /// The plain step's column potential, while the current one is an extrapolation.
     private var plainImage: [Double]?
-    /// The accelerated run's plain iterate of largest dual value: potentials, error and dual.
-    private var bestPlain: (x: [Double], y: [Double], error: Double, dual: Double)?
+    /// The plain iterate the current extrapolation started from: potentials, error and dual.
+    private var beforeExtrapolation: (x: [Double], y: [Double], error: Double, dual: Double)?
     /// Plain steps still to run before extrapolating again.
     private var cooldown = 0
 
     static let bound = 50.0
     /// Relative loss of dual value (round-off allowance) at which an accelerated step is undone.
     static let dualSlack = 1e-13
+    /// Largest change `η |Δy_j|` an extrapolation may make (a plan entry changes by at most
+    /// `e^maxLogChange`).
+    static let maxLogChange = 20.0
     /// Plain steps after an undone extrapolation before the next one.
     static let cooldownSteps = 10
 
@@ -116,7 +119,7 @@ final class SinkhornEngine {
         mixer?.reset()
         mixPoint = nil
         plainImage = nil
-        bestPlain = nil
+        beforeExtrapolation = nil
         cooldown = 0
     }
 
@@ -145,24 +148,23 @@ final class SinkhornEngine {
             return (plain.error, plain.dual, false)
         }
         // Plain steps never lower the dual value (block-coordinate ascent); an extrapolation
-        // may. A step from an extrapolated point that ends below the best plain iterate's dual
-        // value returns to that iterate, restarts the window and runs `cooldownSteps` plain steps
-        // before extrapolating again: the run never falls behind its best plain iterate, and
-        // between two rejections it makes at least that many plain steps of progress.
-        if fromExtrapolation, let best = bestPlain, !(plain.dual >= best.dual - SinkhornEngine.dualSlack * max(1, abs(best.dual))) {
-            start(x: best.x, y: best.y)
+        // may. A step from an extrapolated point that ends below the dual value of the plain
+        // iterate it was extrapolated from returns to that iterate, restarts the window and runs
+        // `cooldownSteps` plain steps before extrapolating again. So the dual value of the plain
+        // iterates the run keeps never decreases, and between two rejections the run makes at
+        // least that many plain steps of progress.
+        if fromExtrapolation, let before = beforeExtrapolation,
+           !(plain.dual >= before.dual - SinkhornEngine.dualSlack * max(1, abs(before.dual))) {
+            start(x: before.x, y: before.y)
             active.reset()
             active.noteRejection()
             mixer = active
-            bestPlain = best
-            mixPoint = best.y
+            mixPoint = before.y
             cooldown = SinkhornEngine.cooldownSteps
-            return (best.error, best.dual, false)
+            return (before.error, before.dual, false)
         }
+        beforeExtrapolation = nil
         let image = columnPotential()
-        if plain.dual.isFinite && !(plain.dual <= bestPlain?.dual ?? -.infinity) {
-            bestPlain = (potentials().0, image, plain.error, plain.dual)
-        }
         mixPoint = image
         if cooldown > 0 {
             cooldown -= 1
@@ -176,9 +178,20 @@ final class SinkhornEngine {
         // T commutes with adding a constant to y (x absorbs it), so the extrapolation is free to
         // drift along constants; left alone, x and y grow in opposite directions until
         // x_i + y_j − C_ij cancels catastrophically. Keep the plain step's weighted mean.
+        // And, like SNS's Newton steps, the extrapolation changes no plan entry by more than a
+        // factor e^maxLogChange: a longer correction is scaled down to that length.
         var shift = 0.0
         for j in 0..<m { shift += c[j] * (image[j] - next[j]) }
-        for j in 0..<m { next[j] += shift }
+        var largest = 0.0
+        for j in 0..<m {
+            next[j] += shift
+            largest = max(largest, abs(next[j] - image[j]))
+        }
+        if !(eta * largest <= SinkhornEngine.maxLogChange) {
+            let scale = SinkhornEngine.maxLogChange / (eta * largest)
+            for j in 0..<m { next[j] = image[j] + scale * (next[j] - image[j]) }
+        }
+        beforeExtrapolation = (potentials().0, image, plain.error, plain.dual)
         setColumnPotential(next)
         mixPoint = next
         plainImage = image

@@ -21,6 +21,8 @@ extension SinkhornNewtonSparse {
         let reduced: ReducedProblem
         /// Absorptions of the engines of earlier continuation stages.
         var earlierAbsorptions = 0
+        /// Acceleration restarts of the engines of earlier continuation stages.
+        var earlierAndersonRestarts = 0
         var x: [Double] = [], y: [Double] = []
         /// `P(x, y)` column-major, updated multiplicatively by accepted steps.
         var plan: [Double] = []
@@ -42,6 +44,9 @@ extension SinkhornNewtonSparse {
         /// Decades of marginal error gained per Sinkhorn iteration, as expected from the most
         /// recent ones (the warm-up's, or the last stretch's).
         var sinkhornSpeed = 0.0
+        /// Anderson acceleration of the Sinkhorn phases (depth, and the warm-up's plain
+        /// iterations before it starts), or nil for plain phases.
+        var anderson: (depth: Int, delay: Int)?
 
         init(reduced: ReducedProblem, eta: Double, builder: SolutionBuilder, tolerance: Double, clock: Stopwatch, threads: Int) {
             dual = EntropicDual(reduced: reduced, eta: eta, threads: threads)
@@ -62,6 +67,7 @@ extension SinkhornNewtonSparse {
         /// `η` and tolerance.
         mutating func retarget(eta: Double, tolerance: Double) {
             earlierAbsorptions += engine.absorptions
+            earlierAndersonRestarts += engine.andersonRestarts
             dual = EntropicDual(reduced: reduced, eta: eta, threads: threads)
             engine = SinkhornEngine(dual: dual, logDomainOnly: false, threads: threads)
             self.eta = eta
@@ -85,35 +91,48 @@ extension SinkhornNewtonSparse {
             }
             sinkhornIterations += done
             var marks: [(error: Double, work: Double)] = []
+            var measured: (error: Double, dual: Double, extrapolated: Bool)?
             while true {
-                let (e, f) = engine.check()
+                let (e, f, extrapolated) = measured ?? { let (e, f) = engine.check(); return (e, f, false) }()
+                measured = nil
                 (error, value) = (e, f)
                 record(stage: .sinkhorn)
                 marks.append((error, Double(done)))
-                if error <= tolerance || done >= iterations { break }
-                engine.step()
+                if (error <= tolerance && !extrapolated) || done >= iterations { break }
+                if let anderson, done >= anderson.delay {
+                    engine.accelerate(depth: anderson.depth)
+                    measured = engine.step(extrapolatingAbove: tolerance)
+                } else {
+                    engine.step()
+                }
                 done += 1
                 sinkhornIterations += 1
             }
             sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(marks)
+            engine.settle()
             (x, y) = engine.potentials()
         }
 
         /// `iterations` Sinkhorn iterations (history stage `.sinkhorn`) from the current
-        /// potentials, fewer if the tolerance is met; updates their expected speed and rebuilds
-        /// the plan.
-        mutating func runSinkhornStretch(iterations: Int) {
+        /// potentials, fewer if the tolerance is met, and then more for as long as the last
+        /// `iterations` of them gained more decades per unit of work than `newtonSpeed` (the
+        /// Newton step that handed over), up to `extensionFactor` times as many in all; updates
+        /// their expected speed and rebuilds the plan.
+        mutating func runSinkhornStretch(iterations: Int, newtonSpeed: Double) {
             engine.start(x: x, y: y)
             var marks = [(error: error, work: 0.0)]
-            for k in 1...max(1, iterations) {
-                engine.step()
+            if let anderson { engine.accelerate(depth: anderson.depth) }
+            let length = max(1, iterations)
+            for k in 1...(length * SinkhornNewtonSparse.extensionFactor) {
+                (error, value, _) = engine.step(extrapolatingAbove: tolerance)
                 sinkhornIterations += 1
-                (error, value) = engine.check()
                 record(stage: .sinkhorn)
                 marks.append((error, Double(k)))
                 if error <= tolerance || !error.isFinite { break }
+                if k >= length && !(SinkhornNewtonSparse.predictedSpeed(Array(marks.suffix(length + 1))) > newtonSpeed) { break }
             }
-            sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(marks)
+            sinkhornSpeed = SinkhornNewtonSparse.predictedSpeed(Array(marks.suffix(length + 1)))
+            engine.settle()
             (x, y) = engine.potentials()
             rebuildPlan()
             measure()
@@ -157,11 +176,11 @@ extension SinkhornNewtonSparse {
         /// `budget` or until the tolerance is met; the plan is then rebuilt and measured.
         mutating func runSinkhorn(budget: Int) {
             engine.start(x: x, y: y)
+            if let anderson { engine.accelerate(depth: anderson.depth) }
             var nextConfirmation = 0
             for k in 0..<budget {
-                engine.step()
+                (error, value, _) = engine.step(extrapolatingAbove: tolerance)
                 fallbackIterations += 1
-                (error, value) = engine.check()
                 record(stage: .fallback)
                 if error <= tolerance && k >= nextConfirmation {
                     // Confirmed on the plan formed afresh from the potentials, as Sinkhorn does:
@@ -173,6 +192,7 @@ extension SinkhornNewtonSparse {
                     nextConfirmation = k + Sinkhorn.confirmationSpacing
                 }
             }
+            engine.settle()
             (x, y) = engine.potentials()
             rebuildPlan()
             measure()
@@ -202,6 +222,7 @@ extension SinkhornNewtonSparse {
             events.stalls = stalls
             events.planRefreshes = planRefreshes
             events.absorptions = earlierAbsorptions + engine.absorptions
+            events.andersonRestarts = earlierAndersonRestarts + engine.andersonRestarts
             return try builder.build(x: x, y: y, converged: converged, tolerance: tolerance, sinkhorn: sinkhornIterations,
                                      newton: newtonIterations, fallback: fallbackIterations, cg: cgSolves, history: history,
                                      seconds: clock.elapsed, events: events, schedule: schedule)

@@ -44,6 +44,9 @@ public struct SinkhornNewtonSparse: Sendable {
     static let negligibleDamping = 1e-10
     /// An accepted step shorter than this is a sign of a poor model: μ grows.
     static let shortStep = 0.25
+    /// A Sinkhorn stretch that stays faster than the Newton step before it runs on, up to this
+    /// many times its first length.
+    static let extensionFactor = 10
     /// No trial step changes a plan entry by more than `e^maxLogChange`.
     static let maxLogChange = 20.0
     /// Multiplicative plan updates since the last rebuild that could have grown a flushed entry
@@ -136,6 +139,10 @@ public struct SinkhornNewtonSparse: Sendable {
     /// decades of marginal error per second (default true; false gives the paper's schedule:
     /// warm-up, then Newton steps only).
     public var interleaveSinkhorn: Bool
+    /// Anderson acceleration of the Sinkhorn phases (default `.automatic`, as ``Sinkhorn``'s):
+    /// the warm-up extrapolates after the policy's delay, the interleaved stretches and the
+    /// fallback from their first iteration (they start past the transient).
+    public var acceleration: SinkhornAcceleration
 
     /// Options with the documented defaults (the paper's N1 = 20; see each property).
     public init(regularization: Regularization, tolerance: Double = 1e-10, warmUpIterations: Int = 20,
@@ -143,8 +150,9 @@ public struct SinkhornNewtonSparse: Sendable {
                 cgTolerance: Double = 1e-3, maxCGIterations: Int = 2000, armijo: Double = 1e-4,
                 maxBacktracks: Int = 30, maxDamping: Double = 1e4, fallbackIterations: Int = 10, maxFallbackIterations: Int = 100_000,
                 continuation: EtaContinuation = .automatic, stageTolerance: Double = 1e-3, interleaveSinkhorn: Bool = true,
-                threads: Int = Parallel.processorCount) {
+                acceleration: SinkhornAcceleration = .automatic, threads: Int = Parallel.processorCount) {
         self.interleaveSinkhorn = interleaveSinkhorn
+        self.acceleration = acceleration
         self.continuation = continuation
         self.stageTolerance = stageTolerance
         self.regularization = regularization
@@ -197,6 +205,7 @@ public struct SinkhornNewtonSparse: Sendable {
         let etas = try continuation.stages(target: regularization.eta, costRange: reduced.costRange)
         func stageTolerance(_ k: Int) -> Double { k == etas.count - 1 ? tolerance : max(tolerance, self.stageTolerance) }
         var state = Iterate(reduced: reduced, eta: etas[0], builder: builder, tolerance: stageTolerance(0), clock: clock, threads: threads)
+        state.anderson = try acceleration.resolved(rows: reduced.n, columns: reduced.m)
         var schedule: [ContinuationStage] = []
         for (k, eta) in etas.enumerated() {
             if k > 0 { state.retarget(eta: eta, tolerance: stageTolerance(k)) }
@@ -229,7 +238,7 @@ public struct SinkhornNewtonSparse: Sendable {
                 let newtonSpeed = SinkhornNewtonSparse.speed(from: (before, 0), to: (state.error, work))
                 if interleaveSinkhorn && !state.converged && accepted.size < SinkhornNewtonSparse.shortStep
                     && newtonSpeed < state.sinkhornSpeed {
-                    state.runSinkhornStretch(iterations: Int(work.rounded(.up)))
+                    state.runSinkhornStretch(iterations: Int(work.rounded(.up)), newtonSpeed: newtonSpeed)
                 }
                 continue
             }
