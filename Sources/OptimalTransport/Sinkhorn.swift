@@ -8,8 +8,8 @@ import LinearAlgebra
 /// domain from zero potentials. At large `η · range(C)` the solve runs through an η-continuation
 /// (`continuation`, reported in ``TransportSolution/schedule``). On unstructured costs at
 /// η · range(C) around 10³–10⁴ the plain iteration is in a sublinear regime, far from 1e-9 after
-/// 100,000 iterations; ``SinkhornAcceleration`` (on by default for problems of at least 30 bins a
-/// side) extrapolates the iterates and converges there in a few thousand.
+/// 100,000 iterations; ``SinkhornAcceleration`` (on by default) extrapolates the iterates and
+/// converges there in a few thousand.
 public struct Sinkhorn: Sendable {
     /// Which form of the iteration runs.
     public enum Form: Sendable, Equatable {
@@ -34,8 +34,7 @@ public struct Sinkhorn: Sendable {
     /// How `η` is reached (default `.automatic`: directly unless `η · range(C)` is large).
     public var continuation: EtaContinuation
     /// Whether the iteration is extrapolated (default `.automatic`: Anderson acceleration once a
-    /// stage has run 100 plain iterations without converging, on problems with at least 30 bins
-    /// of positive mass a side).
+    /// stage has run 100 plain iterations without converging).
     public var acceleration: SinkhornAcceleration
     /// L1 marginal error at which an intermediate continuation stage ends (default 1e-5: from a
     /// stage ended at 1e-3, Sinkhorn was measured to stall on the next stage's plateau, e.g. at

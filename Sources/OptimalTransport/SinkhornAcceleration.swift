@@ -14,19 +14,14 @@ public enum SinkhornAcceleration: Sendable, Equatable {
     /// `delay` plain iterations without converging (so that quickly converging stages run the
     /// plain iteration unchanged).
     case anderson(depth: Int, delay: Int)
-    /// `.anderson(depth: 40, delay: 100)` when both measures have at least
-    /// `automaticMinimumBins` bins of positive mass (the depth capped at the target's), plain
-    /// iterations otherwise: on random problems of a few bins a side the extrapolation sometimes
-    /// jumps to potentials from which the remaining drift is far slower, and fails to converge
-    /// where plain Sinkhorn does (see the solver-design article).
+    /// `.anderson(depth: 40, delay: 100)`, the depth capped at the number of target bins of
+    /// positive mass.
     case automatic
 
     /// Depth of the automatic policy.
     public static let automaticDepth = 40
     /// Plain iterations a stage runs before the automatic policy extrapolates.
     public static let automaticDelay = 100
-    /// Fewest bins of positive mass, on each side, for which the automatic policy extrapolates.
-    public static let automaticMinimumBins = 30
 
     /// Depth and delay, or nil for plain iterations.
     /// - Throws: `OptimalTransportError.invalidParameter` for a depth below 1 or a negative delay.
@@ -35,7 +30,6 @@ public enum SinkhornAcceleration: Sendable, Equatable {
         case .none:
             return nil
         case .automatic:
-            guard min(rows, columns) >= SinkhornAcceleration.automaticMinimumBins else { return nil }
             return (min(SinkhornAcceleration.automaticDepth, columns), SinkhornAcceleration.automaticDelay)
         case let .anderson(depth, delay):
             guard depth >= 1 else {
